@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { entities } from './entities/index.js';
+import { SnakeNamingStrategy } from './naming.js';
+import { migrations } from '../../migrations/index.js';
+
+export interface Database {
+  dataSource: DataSource;
+  /** The postgres:// URL every client (TypeORM, the panel's session store) connects to. */
+  url: string;
+  embedded: boolean;
+  close(): Promise<void>;
+  /** Embedded only: a snapshot of the data dir, to start other databases from (tests). */
+  dumpDataDir?: () => Promise<Blob>;
+}
+
+export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations,
+    namingStrategy: new SnakeNamingStrategy(),
+    synchronize: false,
+    migrationsRun: false,
+    // Telegram ids are int8: read them as JS numbers (they stay below 2^53).
+    parseInt8: true,
+    extra: { max: poolSize, connectionTimeoutMillis: 10_000 },
+    logging: false,
+  };
+}
+
+export interface OpenOptions {
+  /** PostgreSQL server; when absent, an embedded PostgreSQL (PGlite) is started. */
+  databaseUrl?: string;
+  /** Where the embedded database keeps its files; undefined keeps it in memory. */
+  dataDir?: string;
+  /** A PGlite data-dir dump to start the embedded database from (tests use a migrated template). */
+  loadDataDir?: Blob;
+  poolSize?: number;
+}
+
+/**
+ * One code path for both databases: the embedded PGlite is served over the PostgreSQL wire protocol
+ * on a loopback port, so TypeORM, pg and the panel's session store talk to it exactly as to a server.
+ * PGlite runs one transaction at a time across connections, so code must never wait on a second
+ * connection while holding a transaction open.
+ */
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const dataSource = new DataSource(dataSourceOptions(opts.databaseUrl, opts.poolSize));
+    await dataSource.initialize();
+    return { dataSource, url: opts.databaseUrl, embedded: false, close: () => dataSource.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  let dataDir: string | undefined;
+  if (opts.dataDir) {
+    dataDir = path.resolve(opts.dataDir, 'pglite');
+    await fs.mkdir(dataDir, { recursive: true });
+  }
+  const db = await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 });
+  await server.start();
+  const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
+  const url = `postgres://postgres@127.0.0.1:${address.port}/postgres`;
+  const dataSource = new DataSource(dataSourceOptions(url, opts.poolSize));
+  await dataSource.initialize();
+  return {
+    dataSource,
+    url,
+    embedded: true,
+    dumpDataDir: async () => (await db.dumpDataDir('none')) as Blob,
+    async close() {
+      await dataSource.destroy();
+      await server.stop();
+      await db.close();
+    },
+  };
+}
+
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const done = await dataSource.runMigrations({ transaction: 'each' });
+  return done.map((m) => m.name);
+}
+
+/** The SQL that would bring the schema in line with the entities; empty when migrations and entities agree. */
+export async function pendingSchemaChanges(dataSource: DataSource): Promise<string[]> {
+  const sql = await dataSource.driver.createSchemaBuilder().log();
+  return sql.upQueries.map((q) => q.query);
+}

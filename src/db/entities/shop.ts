@@ -1,0 +1,61 @@
+import {
+  BaseEntity,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
+import type { ShopLink } from './shop-link.js';
+import type { Storage } from './storage.js';
+
+@Entity({ name: 'shops' })
+export class Shop extends BaseEntity {
+  @PrimaryGeneratedColumn({ type: 'integer' })
+  id!: number;
+
+  @Index()
+  @Column({ type: 'varchar', length: 1024 })
+  name!: string;
+
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 100 })
+  slug!: string;
+
+  /** SHA-256 (hex) of the shop's API key: the key itself is never stored. */
+  @Index({ unique: true })
+  @Column({ type: 'char', length: 64, select: false })
+  apiKeyHash!: string;
+
+  /** The first characters of the key, so that staff can tell keys apart. Not a secret. */
+  @Column({ type: 'varchar', length: 16 })
+  apiKeyPrefix!: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  clientId!: string;
+
+  @Column({ type: 'varchar', length: 1024 })
+  vendorName!: string;
+
+  @Index()
+  @Column({ type: 'boolean', default: true })
+  isActive!: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  updatePrices!: boolean;
+
+  @CreateDateColumn({ type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @OneToMany('Storage', (s: Storage) => s.shop)
+  storages?: Relation<Storage[]>;
+
+  @OneToMany('ShopLink', (l: ShopLink) => l.shop)
+  links?: Relation<ShopLink[]>;
+}

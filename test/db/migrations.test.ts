@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { pendingSchemaChanges, runMigrations } from '../../src/db/data-source.js';
+import { createTestDatabase, type Database } from '../support/db.js';
+
+describe('migrations', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('build the schema the entities describe, with nothing left to generate', async () => {
+    const ran = await runMigrations(db.dataSource);
+    expect(ran.length).toBe(db.dataSource.migrations.length);
+    expect(await pendingSchemaChanges(db.dataSource)).toEqual([]);
+    const [{ count }] = await db.dataSource.query(
+      `SELECT count(*) FROM groups WHERE name = 'telegram_admins'`,
+    );
+    expect(count).toBe(1);
+  });
+
+  it('queue a notice in the same transaction when a ban flag changes, by plain SQL too', async () => {
+    await db.dataSource.query(
+      `INSERT INTO telegram_users (telegram_id, chat_id, role) VALUES (7000000001, 7000000001, 'seller')`,
+    );
+    await db.dataSource.query(`UPDATE telegram_users SET first_name = 'x'`);
+    await db.dataSource.query(`UPDATE telegram_users SET is_banned = true`);
+    await db.dataSource.query(`UPDATE telegram_users SET is_banned = true`);
+    await db.dataSource.transaction(async (em) => {
+      await em.query(`UPDATE telegram_users SET is_banned = false`);
+    });
+    await expect(
+      db.dataSource.transaction(async (em) => {
+        await em.query(`UPDATE telegram_users SET is_banned = true`);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    const rows = await db.dataSource.query(`SELECT kind, chat_id FROM notifications ORDER BY id`);
+    expect(rows).toEqual([
+      { kind: 'ban', chat_id: 7000000001 },
+      { kind: 'unban', chat_id: 7000000001 },
+    ]);
+  });
+
+  it('keep the audit log append-only', async () => {
+    await db.dataSource.query(
+      `INSERT INTO audit_log (actor_username, action, resource) VALUES ('root', 'edit', 'Shop')`,
+    );
+    await expect(db.dataSource.query(`UPDATE audit_log SET action = 'x'`)).rejects.toThrow(/append-only/);
+    await expect(db.dataSource.query(`DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+  });
+
+  it('refuse to delete a shop that still has storages', async () => {
+    const [{ id }] = await db.dataSource.query(
+      `INSERT INTO shops (name, slug, api_key_hash, api_key_prefix, client_id, vendor_name)
+       VALUES ('A', 'a', repeat('0', 64), 'ab', '1', 'V') RETURNING id`,
+    );
+    await db.dataSource.query(`INSERT INTO storages (name, ozon_id, shop_id) VALUES ('S', '1', $1)`, [id]);
+    await expect(db.dataSource.query(`DELETE FROM shops WHERE id = $1`, [id])).rejects.toThrow(/foreign key/);
+  });
+
+  it('roll back down to an empty schema', async () => {
+    await db.dataSource.query(`DELETE FROM storages`);
+    for (let i = 0; i < db.dataSource.migrations.length; i++) await db.dataSource.undoLastMigration();
+    const tables = await db.dataSource.query(
+      `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
+    );
+    expect(tables).toEqual([{ tablename: 'migrations' }]);
+  });
+});
