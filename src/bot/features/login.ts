@@ -1,0 +1,119 @@
+import type { TelegramProfile } from '../../services/users.js';
+import type { BotContext } from '../context.js';
+import { home, type Feature } from '../router.js';
+import * as screens from '../screens.js';
+import { deleteIncoming, replace, reply, show } from '../ui.js';
+
+export function profileOf(ctx: BotContext): TelegramProfile {
+  const from = ctx.from!;
+  return {
+    telegramId: from.id,
+    chatId: ctx.chat?.id ?? from.id,
+    firstName: from.first_name,
+    lastName: from.last_name,
+    username: from.username,
+    languageCode: from.language_code,
+  };
+}
+
+export const lockedText = (ctx: BotContext, seconds: number) =>
+  ctx.t.loginLocked(Math.max(1, Math.ceil(seconds / 60)));
+
+/** The role buttons work only for someone not logged in; a logged-in user is told how to switch. */
+async function alreadyLoggedIn(ctx: BotContext): Promise<boolean> {
+  if (!ctx.user) return false;
+  await ctx.answer(ctx.t.alreadyLoggedIn);
+  await home(ctx);
+  return true;
+}
+
+/** After a successful login: the menu, unless a ban or an unpaid subscription stands in the way. */
+async function loggedIn(ctx: BotContext, messageId: number | undefined, text: string): Promise<void> {
+  const access = await ctx.deps.services.users.access(ctx.from!.id);
+  if (access.kind === 'ok') {
+    await replace(ctx, messageId, screens.userMenu(ctx.t, ctx.fullName, access.user.role, text));
+  } else {
+    await replace(ctx, messageId, { text });
+    await home(ctx, { asNew: true });
+  }
+}
+
+export const loginFeature: Feature = {
+  callbacks: {
+    role_admin: {
+      level: 'login',
+      keepsInput: true,
+      run: async (ctx) => {
+        if (await alreadyLoggedIn(ctx)) return;
+        ctx.session.expect = { kind: 'admin_username', at: Date.now() };
+        await ctx.answer();
+        await show(ctx, screens.prompt(ctx.t, ctx.t.enterUsername, { a: 'roles' }));
+      },
+    },
+    role_seller: {
+      level: 'login',
+      run: async (ctx) => {
+        if (await alreadyLoggedIn(ctx)) return;
+        ctx.session.expect = { kind: 'seller_key', at: Date.now() };
+        await ctx.answer();
+        await show(ctx, screens.prompt(ctx.t, ctx.t.enterApiKey, { a: 'roles' }));
+      },
+    },
+  },
+  inputs: {
+    admin_username: {
+      level: 'login',
+      run: async (ctx, text) => {
+        // The username is half of a credential: it doesn't stay in the chat either.
+        await deleteIncoming(ctx);
+        ctx.session.expect = { kind: 'admin_password', at: Date.now(), username: text.trim().slice(0, 150) };
+        await reply(ctx, screens.prompt(ctx.t, ctx.t.enterPassword, { a: 'cancel' }, ctx.t.btnCancel));
+      },
+    },
+    admin_password: {
+      level: 'login',
+      run: async (ctx, password) => {
+        await deleteIncoming(ctx);
+        const username = ctx.session.expect?.username ?? '';
+        const waitId = await reply(ctx, { text: ctx.t.passwordReceived });
+        const result = await ctx.deps.services.auth.adminLogin(profileOf(ctx), username, password);
+        if (result.ok) {
+          ctx.session.expect = undefined;
+          ctx.deps.logger.info({ user: ctx.from!.id }, 'admin logged in');
+          await loggedIn(ctx, waitId, ctx.t.loggedInAdmin);
+        } else if (result.reason === 'locked') {
+          ctx.session.expect = undefined;
+          await replace(ctx, waitId, { text: lockedText(ctx, result.retryAfterSeconds) });
+        } else {
+          ctx.deps.logger.info({ user: ctx.from!.id }, 'admin login failed');
+          ctx.session.expect = { kind: 'admin_password', at: Date.now(), username };
+          await replace(ctx, waitId, screens.wrongCredentials(ctx.t));
+        }
+      },
+    },
+    seller_key: {
+      level: 'login',
+      run: async (ctx, apiKey) => {
+        await deleteIncoming(ctx);
+        const waitId = await reply(ctx, { text: ctx.t.apiKeyReceived });
+        const result = await ctx.deps.services.auth.sellerLogin(profileOf(ctx), apiKey.trim());
+        if (result.ok) {
+          ctx.session.expect = undefined;
+          ctx.deps.logger.info({ user: ctx.from!.id, shop: result.shop.id }, 'seller logged in');
+          await loggedIn(ctx, waitId, ctx.t.loggedInSeller);
+        } else if (result.reason === 'locked') {
+          ctx.session.expect = undefined;
+          await replace(ctx, waitId, { text: lockedText(ctx, result.retryAfterSeconds) });
+        } else {
+          ctx.deps.logger.info({ user: ctx.from!.id }, 'seller login failed');
+          ctx.session.expect = { kind: 'seller_key', at: Date.now() };
+          await replace(
+            ctx,
+            waitId,
+            screens.prompt(ctx.t, ctx.t.wrongApiKey, { a: 'cancel' }, ctx.t.btnCancel),
+          );
+        }
+      },
+    },
+  },
+};

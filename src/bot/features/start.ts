@@ -1,0 +1,62 @@
+import type { BotContext } from '../context.js';
+import { home, type Feature } from '../router.js';
+import * as screens from '../screens.js';
+import { reply, show } from '../ui.js';
+
+async function help(ctx: BotContext): Promise<void> {
+  await ctx.answer(ctx.t.toastHelp);
+  const access = await ctx.deps.services.users.access(ctx.from!.id);
+  // Unlike the original, help keeps a way back: a menu button, or the role choice before login.
+  await show(ctx, screens.help(ctx.t, ctx.deps.config.bot.helpAdminUsername, access.kind === 'ok'));
+}
+
+async function cancel(ctx: BotContext): Promise<void> {
+  const pending = ctx.session.expect !== undefined;
+  ctx.session.expect = undefined;
+  await ctx.answer(ctx.t.toastCancel);
+  const text = pending ? ctx.t.cancelled : ctx.t.nothingToCancel;
+  if (ctx.callbackQuery) await show(ctx, { text });
+  else await reply(ctx, { text });
+  await home(ctx, { asNew: true });
+}
+
+/** /start, /menu, /help, /cancel, /sign_out, and the buttons that lead to the same places. */
+export const startFeature: Feature = {
+  commands: {
+    start: { level: 'public', run: (ctx) => home(ctx, { asNew: true }) },
+    menu: {
+      level: 'member',
+      run: (ctx) => reply(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user!.role)).then(() => undefined),
+    },
+    help: { level: 'public', keepsInput: true, run: help },
+    cancel: { level: 'public', keepsInput: true, run: cancel },
+    sign_out: {
+      level: 'public',
+      run: async (ctx) => {
+        await ctx.deps.services.users.signOut(ctx.from!.id);
+        ctx.deps.logger.info({ user: ctx.from!.id }, 'signed out');
+        await home(ctx, { asNew: true });
+      },
+    },
+  },
+  callbacks: {
+    menu: {
+      level: 'member',
+      run: async (ctx) => {
+        await ctx.answer(ctx.t.toastMenu);
+        await show(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user!.role));
+      },
+    },
+    help: { level: 'public', keepsInput: true, run: help },
+    cancel: { level: 'public', keepsInput: true, run: cancel },
+    noop: { level: 'public', keepsInput: true, run: (ctx) => ctx.answer(ctx.t.toastPage) },
+    roles: {
+      level: 'login',
+      run: async (ctx) => {
+        await ctx.answer();
+        if (ctx.user) await home(ctx);
+        else await show(ctx, screens.roleChoice(ctx.t));
+      },
+    },
+  },
+};
