@@ -1,7 +1,6 @@
 import { Context } from 'telegraf';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
-import type { SessionStore } from '../db/session-store.js';
 import type { TelegramUser } from '../db/entities/index.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
@@ -19,7 +18,6 @@ export interface BotDeps {
   dataSource: DataSource;
   services: Services;
   logger: Logger;
-  sessions: SessionStore<SessionData>;
 }
 
 /** How long typed input is waited for before the prompt lapses. */

@@ -65,7 +65,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   };
   guardTelegram(bot.telegram, { logger, onBlocked });
   const router = buildRouter([startFeature, loginFeature, shopsFeature, manageFeature, subscriptionFeature]);
-  const sessions = deps.sessions;
+  const sessions = new SessionStore<SessionData>(deps.dataSource, SESSION_TTL_MS);
 
   bot.use(async (ctx, next) => {
     // Only private chats are served; groups and channels are ignored quietly.
@@ -187,4 +187,3 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
 }
 
 export type Bot = ReturnType<typeof createBot>;
-export { SessionStore, type SessionData };

@@ -1,7 +1,5 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/bot/index.js';
-import { SessionStore } from '../../src/db/session-store.js';
-import type { SessionData } from '../../src/bot/context.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { TelegramEmulator, type EmulatorOptions } from '../emulator/emulator.js';
