@@ -1,0 +1,169 @@
+/** The Bot API object shapes the emulator produces (the subset the project uses). */
+import type { MessageEntity } from './html.js';
+
+export type { MessageEntity };
+
+export interface TgUser {
+  id: number;
+  is_bot: boolean;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export interface TgChat {
+  id: number;
+  type: 'private' | 'group' | 'supergroup' | 'channel';
+  title?: string;
+  first_name?: string;
+  last_name?: string;
+  username?: string;
+}
+
+export interface InlineKeyboardButton {
+  text: string;
+  callback_data?: string;
+  url?: string;
+  pay?: boolean;
+  [field: string]: unknown;
+}
+
+export interface InlineKeyboardMarkup {
+  inline_keyboard: InlineKeyboardButton[][];
+}
+
+/** Inline keyboards are validated; reply keyboards and the rest are stored as sent. */
+export type ReplyMarkup = InlineKeyboardMarkup | Record<string, unknown>;
+
+export interface TgInvoice {
+  title: string;
+  description: string;
+  start_parameter: string;
+  currency: string;
+  total_amount: number;
+}
+
+export interface TgSuccessfulPayment {
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+  telegram_payment_charge_id: string;
+  provider_payment_charge_id: string;
+}
+
+export interface TgMessage {
+  message_id: number;
+  from?: TgUser;
+  chat: TgChat;
+  date: number;
+  edit_date?: number;
+  text?: string;
+  entities?: MessageEntity[];
+  caption?: string;
+  reply_markup?: ReplyMarkup;
+  invoice?: TgInvoice;
+  successful_payment?: TgSuccessfulPayment;
+  sticker?: Record<string, unknown>;
+  photo?: Record<string, unknown>[];
+}
+
+export interface TgCallbackQuery {
+  id: string;
+  from: TgUser;
+  message?: TgMessage;
+  chat_instance: string;
+  data?: string;
+}
+
+export interface TgPreCheckoutQuery {
+  id: string;
+  from: TgUser;
+  currency: string;
+  total_amount: number;
+  invoice_payload: string;
+}
+
+export interface TgChatMember {
+  user: TgUser;
+  status: 'member' | 'kicked' | 'left' | 'administrator' | 'creator' | 'restricted';
+  until_date?: number;
+}
+
+export interface TgChatMemberUpdated {
+  chat: TgChat;
+  from: TgUser;
+  date: number;
+  old_chat_member: TgChatMember;
+  new_chat_member: TgChatMember;
+}
+
+export interface TgUpdate {
+  update_id: number;
+  message?: TgMessage;
+  edited_message?: TgMessage;
+  callback_query?: TgCallbackQuery;
+  pre_checkout_query?: TgPreCheckoutQuery;
+  my_chat_member?: TgChatMemberUpdated;
+}
+
+export interface BotCommand {
+  command: string;
+  description: string;
+}
+
+export interface BotCommandScope {
+  type: string;
+  chat_id?: number | string;
+  user_id?: number;
+}
+
+/** A Bot API error, as the emulator answers it and as failNext injects it. */
+export interface ApiErrorSpec {
+  error_code: number;
+  description: string;
+  retry_after?: number;
+}
+
+export interface CallRecord {
+  method: string;
+  params: Record<string, unknown>;
+  ok: boolean;
+  result?: unknown;
+  error_code?: number;
+  description?: string;
+  /** Emulator clock (ms) when the call arrived. */
+  at: number;
+  /** True when the bot made the call in the body of a webhook response. */
+  viaWebhookReply?: boolean;
+}
+
+/** A bot message as the test sees it: its current state, after edits and deletion. */
+export interface BotMessageView {
+  message_id: number;
+  chat_id: number;
+  /** Plain text after entity parsing ('' for an invoice). */
+  text: string;
+  /** The raw text as the bot sent it when parse_mode was HTML. */
+  html?: string;
+  parse_mode?: string;
+  entities?: MessageEntity[];
+  reply_markup?: ReplyMarkup;
+  invoice?: TgInvoice;
+  /** Rows of inline button texts ([] without an inline keyboard). */
+  buttons: string[][];
+  deleted: boolean;
+  edits: number;
+  date: number;
+  edit_date?: number;
+}
+
+export interface UserMessageView {
+  message_id: number;
+  chat_id: number;
+  kind: 'text' | 'sticker' | 'photo' | 'successful_payment';
+  text?: string;
+  deleted: boolean;
+  edits: number;
+  date: number;
+}
