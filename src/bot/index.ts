@@ -179,6 +179,14 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
       await bot.telegram.deleteWebhook({ drop_pending_updates: false });
       poller.start();
     },
+    /** Webhook mode: Telegram POSTs updates to `url`, which must reach webhookHandler (src/bot/webhook.ts). */
+    async setWebhook(url: string, secret: string): Promise<void> {
+      await bot.telegram.setWebhook(url, {
+        secret_token: secret,
+        allowed_updates: ALLOWED_UPDATES as never,
+        max_connections: 40,
+      });
+    },
     async stop(): Promise<void> {
       await poller.stop();
       await queue.drain();

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Telegram } from 'telegraf';
 import type { Logger } from '../logger.js';
+import { run } from '../services/sql.js';
 import { isBlocked, retryAfterSeconds } from './telegram-errors.js';
 import { textsFor, type Language } from './texts/index.js';
 
@@ -59,7 +60,8 @@ export class Notifier {
 
   /** Sends what is due now; returns how many were delivered. */
   async runOnce(batch = 25): Promise<number> {
-    const rows: DueRow[] = await this.opts.dataSource.query(
+    const { rows } = await run<DueRow>(
+      this.opts.dataSource,
       `UPDATE notifications n
           SET attempts = n.attempts + 1, next_attempt_at = now() + interval '2 minutes'
          FROM (SELECT id FROM notifications

@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { createAdmin } from './admin/index.js';
+import { createBot } from './bot/index.js';
+import { webhookHandler, webhookPath } from './bot/webhook.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase, runMigrations } from './db/data-source.js';
+import { SessionStore } from './db/session-store.js';
+import { createHttpApp, startHttpServer } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { createServices } from './services/index.js';
+
+/**
+ * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
+ * notification worker, and one shutdown path. SIGINT/SIGTERM let in-flight updates finish and
+ * confirm the polling offset; a second signal exits at once.
+ */
+async function main(config: Config, logger: Logger): Promise<void> {
+  if (!config.botToken)
+    throw new ConfigError('Invalid configuration:\n  BOT_TOKEN: required to start the bot');
+
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  logger.info({ embedded: db.embedded }, db.embedded ? 'embedded database ready' : 'database connected');
+  const applied = await runMigrations(db.dataSource);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const services = createServices(db.dataSource, config);
+  const bot = createBot({ config, dataSource: db.dataSource, services, logger });
+  await bot.init();
+  logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
+
+  const admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+  const webhook =
+    config.bot.webhookUrl && config.bot.webhookSecret
+      ? {
+          path: webhookPath(config.bot.webhookUrl),
+          handler: webhookHandler(bot.handleUpdate, config.bot.webhookSecret, logger),
+        }
+      : undefined;
+  const app = createHttpApp({ config, logger, admin, dataSource: db.dataSource, webhook });
+  const server = await startHttpServer(app, config.port);
+  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
+
+  if (config.bot.webhookUrl && config.bot.webhookSecret) {
+    await bot.setWebhook(config.bot.webhookUrl, config.bot.webhookSecret);
+    logger.info('receiving updates by webhook');
+  } else {
+    await bot.startPolling();
+    logger.info('receiving updates by long polling');
+  }
+  bot.notifier.start();
+
+  // Expired bot sessions and old login failures are only clutter: clear them hourly.
+  const sessions = new SessionStore(db.dataSource, 0);
+  const maintenance = setInterval(() => {
+    void Promise.all([sessions.prune(), services.limiter.prune()]).catch((err: unknown) =>
+      logger.warn({ err }, 'maintenance failed'),
+    );
+  }, 3_600_000);
+  maintenance.unref();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing updates in flight');
+    clearInterval(maintenance);
+    try {
+      await server.close();
+      await bot.stop();
+      await bot.notifier.stop();
+      await admin.close();
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  logger.info('market-bot is running');
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  // A bad setting is the operator's to fix: say which, without a stack trace.
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+}
+const logger = createLogger(config.logLevel);
+main(config, logger).catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+  else logger.fatal({ err }, 'start-up failed');
+  process.exit(1);
+});
