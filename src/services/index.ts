@@ -1,0 +1,62 @@
+import type { DataSource } from 'typeorm';
+import { AuthService } from './auth.js';
+import { LoginLimiter } from './limiter.js';
+import { ShopLinkService } from './links.js';
+import { ShopService } from './shops.js';
+import { StaffService } from './staff.js';
+import { SubscriptionService } from './subscriptions.js';
+import { UserService } from './users.js';
+
+/**
+ * What the services need from the configuration. The app's Config has this shape, so
+ * `createServices(dataSource, config)` works as is.
+ */
+export interface ServicesOptions {
+  subscription: { price: number; currency: string; periodDays: number; newUsersActive: boolean };
+  login: { maxFailures: number; windowMinutes: number };
+  /** bcrypt cost for new password hashes (tests lower it). */
+  bcryptRounds?: number;
+}
+
+export interface Services {
+  users: UserService;
+  shops: ShopService;
+  links: ShopLinkService;
+  auth: AuthService;
+  subscriptions: SubscriptionService;
+  staff: StaffService;
+  limiter: LoginLimiter;
+}
+
+/** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
+export function createServices(dataSource: DataSource, options: ServicesOptions): Services {
+  const users = new UserService(dataSource, { newUsersActive: options.subscription.newUsersActive });
+  const shops = new ShopService(dataSource);
+  const links = new ShopLinkService(dataSource);
+  const limiter = new LoginLimiter(dataSource, options.login);
+  const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
+  const subscriptions = new SubscriptionService(dataSource, options.subscription);
+  const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
+  return { users, shops, links, auth, subscriptions, staff, limiter };
+}
+
+export { AuthService, BOT_SCOPE } from './auth.js';
+export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } from './auth.js';
+export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
+export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
+export { ShopLinkService } from './links.js';
+export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
+export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
+export { slugify } from './slug.js';
+export { PASSWORD_MIN_LENGTH, StaffService, type CreateStaffUserInput } from './staff.js';
+export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
+export type {
+  Invoice,
+  PaymentInput,
+  PaymentResult,
+  PreCheckoutQuery,
+  PreCheckoutResult,
+  SubscriptionOptions,
+  SubscriptionStatus,
+} from './subscriptions.js';
+export { UserService, type Access, type TelegramProfile, type UserServiceOptions } from './users.js';

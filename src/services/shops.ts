@@ -1,0 +1,315 @@
+import type { DataSource } from 'typeorm';
+import { Shop } from '../db/entities/index.js';
+import { DomainError } from './errors.js';
+import { apiKeyPrefix, generateApiKey, hashApiKey } from './secrets.js';
+import { SLUG_MAX, SLUG_PATTERN, slugify } from './slug.js';
+import { columns, hydrate, isForeignKeyViolation, isUniqueViolation, run, uniqueIndexName } from './sql.js';
+
+/** Who is looking: TelegramUser.id and role. An admin sees every shop, a seller only linked ones. */
+export type Viewer = { id: number; role: 'admin' | 'seller' };
+
+export type ShopListItem = { id: number; name: string; isActive: boolean };
+export type ShopPage = { items: ShopListItem[]; total: number; offset: number; limit: number };
+
+export type SetOutcome = { outcome: 'changed' | 'unchanged' | 'not_found'; shop: Shop | null };
+
+export type CreateShopInput = {
+  name: string;
+  slug?: string;
+  apiKey?: string;
+  clientId: string;
+  vendorName: string;
+  isActive?: boolean;
+  updatePrices?: boolean;
+};
+
+/** Shorter keys would be guessable despite the login limiter; generated keys have 35 characters. */
+export const API_KEY_MIN_LENGTH = 8;
+export const LIST_LIMIT_MAX = 100;
+
+/** The shop columns the bot may set, and nothing else can reach the SQL below. */
+const FLAG_COLUMNS = { isActive: 'is_active', updatePrices: 'update_prices' } as const;
+
+/**
+ * `$admin` and `$viewer` parameter positions are given by the caller: a shop is visible to an admin,
+ * or to a seller linked to it. Checked in the same statement as the read or the write, so a forged
+ * or stale shop id from a button changes nothing.
+ */
+const visible = (admin: string, viewer: string) =>
+  `(${admin}::boolean OR EXISTS (SELECT 1 FROM shop_links l WHERE l.shop_id = s.id AND l.telegram_user_id = ${viewer}))`;
+
+export class ShopService {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * One page of the shops the viewer may see, ordered by id, with the total, in one round trip.
+   * An offset past the end gives the last non-empty page (a stale "next" button after a delete shows
+   * real shops, not an empty page); the offset actually used is returned.
+   */
+  async list(viewer: Viewer, offset: number, limit: number): Promise<ShopPage> {
+    const lim = Math.min(Math.max(Math.trunc(limit) || 1, 1), LIST_LIMIT_MAX);
+    const off = Math.max(Math.trunc(offset) || 0, 0);
+    const { rows } = await run(
+      this.ds,
+      `WITH vis AS (
+         SELECT s.id, s.name, s.is_active FROM shops s WHERE ${visible('$1', '$2')}
+       ), total AS (
+         SELECT count(*)::int AS n FROM vis
+       ), eff AS (
+         SELECT n, CASE WHEN n = 0 THEN 0
+                        WHEN $3::int >= n THEN ((n - 1) / $4::int) * $4::int
+                        ELSE $3::int END AS off
+         FROM total
+       )
+       SELECT eff.n AS total, eff.off AS eff_offset, v.id, v.name, v.is_active
+       FROM eff
+       LEFT JOIN LATERAL (SELECT * FROM vis ORDER BY vis.id OFFSET eff.off LIMIT $4::int) v ON true
+       ORDER BY v.id`,
+      [viewer.role === 'admin', viewer.id, off, lim],
+    );
+    const first = rows[0]!;
+    return {
+      items: rows
+        .filter((r) => r.id !== null)
+        .map((r) => ({ id: r.id as number, name: r.name as string, isActive: r.is_active as boolean })),
+      total: first.total as number,
+      offset: first.eff_offset as number,
+      limit: lim,
+    };
+  }
+
+  /** The shop, or null when it doesn't exist or the seller has no link to it. */
+  async get(viewer: Viewer, shopId: number): Promise<Shop | null> {
+    if (!isId(shopId)) return null;
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $3 AND ${visible('$1', '$2')}`,
+      [viewer.role === 'admin', viewer.id, shopId],
+    );
+    return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
+  }
+
+  /** For staff tools: the shop by id, no viewer check. */
+  async findById(shopId: number): Promise<Shop | null> {
+    if (!isId(shopId)) return null;
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $1`,
+      [shopId],
+    );
+    return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
+  }
+
+  /** Sets `is_active` to the value the user saw on the button (never a flip). */
+  setActive(viewer: Viewer, shopId: number, value: boolean): Promise<SetOutcome> {
+    return this.setFlag('isActive', viewer, shopId, value);
+  }
+
+  /** Sets `update_prices` to the value the user saw on the button (never a flip). */
+  setUpdatePrices(viewer: Viewer, shopId: number, value: boolean): Promise<SetOutcome> {
+    return this.setFlag('updatePrices', viewer, shopId, value);
+  }
+
+  /**
+   * One statement: lock the row if the viewer may see it, write only when the value differs, and
+   * return either the written row ('changed') or the locked current row ('unchanged'). Reading the
+   * current row under the same lock (rather than in a second query, or from the statement's
+   * snapshot) means an 'unchanged' answer always shows the value that is really stored, even when a
+   * concurrent call wrote it a moment earlier. Concurrent calls queue on the one row lock: no deadlock.
+   */
+  private async setFlag(
+    flag: keyof typeof FLAG_COLUMNS,
+    viewer: Viewer,
+    shopId: number,
+    value: boolean,
+  ): Promise<SetOutcome> {
+    if (!isId(shopId)) return { outcome: 'not_found', shop: null };
+    const col = FLAG_COLUMNS[flag];
+    const cols = columns(this.ds, Shop);
+    const { rows } = await run(
+      this.ds,
+      `WITH cur AS (
+         SELECT ${columns(this.ds, Shop, 's')} FROM shops s
+         WHERE s.id = $3 AND ${visible('$1', '$2')}
+         FOR UPDATE OF s
+       ), upd AS (
+         UPDATE shops s SET ${col} = $4::boolean, updated_at = now()
+         FROM cur WHERE s.id = cur.id AND cur.${col} IS DISTINCT FROM $4::boolean
+         RETURNING ${columns(this.ds, Shop, 's')}
+       )
+       SELECT 'changed' AS x_outcome, ${cols} FROM upd
+       UNION ALL
+       SELECT 'unchanged', ${cols} FROM cur WHERE NOT EXISTS (SELECT 1 FROM upd)`,
+      [viewer.role === 'admin', viewer.id, shopId, value],
+    );
+    const row = rows[0];
+    if (!row) return { outcome: 'not_found', shop: null };
+    return { outcome: row.x_outcome as 'changed' | 'unchanged', shop: hydrate(this.ds, Shop, row) };
+  }
+
+  /** The shop whose API key this is, by its SHA-256 (unique index); the key itself is never stored. */
+  async findByApiKey(apiKey: string): Promise<Shop | null> {
+    if (!apiKey || !apiKey.trim()) return null;
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.api_key_hash = $1`,
+      [hashApiKey(apiKey)],
+    );
+    return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
+  }
+
+  /**
+   * Creates a shop. The slug comes from the name when absent (transliterated, made unique with -2,
+   * -3…); the key is generated when absent. Returns the plain key: the only time anyone sees it.
+   * A taken key or an explicitly given taken slug is a DomainError('conflict').
+   */
+  async create(input: CreateShopInput): Promise<{ shop: Shop; apiKey: string }> {
+    const name = required(input.name, 'name', 1024);
+    const clientId = required(input.clientId, 'client id', 255);
+    const vendorName = required(input.vendorName, 'vendor name', 1024);
+    const apiKey = input.apiKey === undefined ? generateApiKey() : checkApiKey(input.apiKey);
+    const explicitSlug = input.slug === undefined ? undefined : checkSlug(input.slug);
+
+    for (let attempt = 0; ; attempt++) {
+      const slug = explicitSlug ?? (await this.freeSlug(slugify(name)));
+      try {
+        const { rows } = await run(
+          this.ds,
+          `INSERT INTO shops AS s
+             (name, slug, api_key_hash, api_key_prefix, client_id, vendor_name, is_active, update_prices)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           RETURNING ${columns(this.ds, Shop, 's')}`,
+          [
+            name,
+            slug,
+            hashApiKey(apiKey),
+            apiKeyPrefix(apiKey),
+            clientId,
+            vendorName,
+            input.isActive ?? true,
+            input.updatePrices ?? false,
+          ],
+        );
+        return { shop: hydrate(this.ds, Shop, rows[0]!), apiKey: apiKey.trim() };
+      } catch (err) {
+        if (this.isKeyConflict(err)) {
+          throw new DomainError('conflict', 'Another shop already has this API key.');
+        }
+        if (isUniqueViolation(err, uniqueIndexName(this.ds, Shop, 'slug'), 'slug')) {
+          // A derived slug was taken between the look-up and the insert: pick again.
+          if (explicitSlug === undefined && attempt < 5) continue;
+          throw new DomainError('conflict', `The slug "${slug}" is taken by another shop.`);
+        }
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * Replaces the shop's API key and returns the new plain key (shown once). Seller links are kept by
+   * default: a key is rotated when it leaked or the marketplace re-issued it, and the sellers who
+   * proved the old key are still the shop's people. To cut a seller off, unlink them, or pass
+   * `{ unlinkSellers: true }` to drop every link in the same transaction (they must prove the new key).
+   */
+  async setApiKey(shopId: number, apiKey?: string, opts: { unlinkSellers?: boolean } = {}): Promise<string> {
+    const key = apiKey === undefined ? generateApiKey() : checkApiKey(apiKey);
+    if (!isId(shopId)) throw new DomainError('not_found', `There is no shop #${shopId}.`);
+    try {
+      const count = await this.ds.transaction(async (em) => {
+        const { count } = await run(
+          em,
+          `UPDATE shops SET api_key_hash = $2, api_key_prefix = $3, updated_at = now() WHERE id = $1`,
+          [shopId, hashApiKey(key), apiKeyPrefix(key)],
+        );
+        if (count > 0 && opts.unlinkSellers) {
+          await run(em, `DELETE FROM shop_links WHERE shop_id = $1`, [shopId]);
+        }
+        return count;
+      });
+      if (count === 0) throw new DomainError('not_found', `There is no shop #${shopId}.`);
+    } catch (err) {
+      if (this.isKeyConflict(err))
+        throw new DomainError('conflict', 'Another shop already has this API key.');
+      throw err;
+    }
+    return key.trim();
+  }
+
+  /** Deletes a shop and its seller links; refused while storages still point at it. */
+  async delete(shopId: number): Promise<void> {
+    if (!isId(shopId)) throw new DomainError('not_found', `There is no shop #${shopId}.`);
+    try {
+      const { count } = await run(
+        this.ds,
+        `DELETE FROM shops s WHERE s.id = $1 AND NOT EXISTS (SELECT 1 FROM storages st WHERE st.shop_id = s.id)`,
+        [shopId],
+      );
+      if (count > 0) return;
+    } catch (err) {
+      // A storage was added between the check and the delete: the foreign key refused it.
+      if (!isForeignKeyViolation(err)) throw err;
+    }
+    const { rows } = await run(
+      this.ds,
+      `SELECT s.name, (SELECT count(*)::int FROM storages st WHERE st.shop_id = s.id) AS storages
+       FROM shops s WHERE s.id = $1`,
+      [shopId],
+    );
+    const row = rows[0];
+    if (!row) throw new DomainError('not_found', `There is no shop #${shopId}.`);
+    const n = row.storages as number;
+    throw new DomainError(
+      'conflict',
+      `Shop "${String(row.name)}" still has ${n} storage(s); delete or move them first.`,
+    );
+  }
+
+  /** The next free slug: base, base-2, base-3… (one query). */
+  private async freeSlug(base: string): Promise<string> {
+    const { rows } = await run<{ slug: string }>(
+      this.ds,
+      `SELECT slug FROM shops WHERE slug = $1 OR slug LIKE $2`,
+      [base, `${base.replace(/[\\%_]/g, '\\$&')}-%`],
+    );
+    const taken = new Set(rows.map((r) => r.slug));
+    if (!taken.has(base)) return base;
+    for (let n = 2; ; n++) {
+      const candidate = `${base}-${n}`;
+      if (!taken.has(candidate)) return candidate;
+    }
+  }
+
+  private isKeyConflict(err: unknown): boolean {
+    return isUniqueViolation(err, uniqueIndexName(this.ds, Shop, 'apiKeyHash'), 'api_key_hash');
+  }
+}
+
+function isId(n: number): boolean {
+  return Number.isSafeInteger(n) && n > 0 && n <= 2147483647;
+}
+
+function required(value: string | undefined, what: string, max: number): string {
+  const v = (value ?? '').trim();
+  if (!v) throw new DomainError('invalid', `The ${what} is required.`);
+  if (v.length > max) throw new DomainError('invalid', `The ${what} is longer than ${max} characters.`);
+  return v;
+}
+
+function checkApiKey(apiKey: string): string {
+  const key = apiKey.trim();
+  if (key.length < API_KEY_MIN_LENGTH) {
+    throw new DomainError('invalid', `An API key needs at least ${API_KEY_MIN_LENGTH} characters.`);
+  }
+  return key;
+}
+
+function checkSlug(slug: string): string {
+  const s = slug.trim();
+  if (s.length > SLUG_MAX || !SLUG_PATTERN.test(s)) {
+    throw new DomainError(
+      'invalid',
+      `A slug is 1–${SLUG_MAX} lowercase latin letters and digits, joined by single dashes or underscores.`,
+    );
+  }
+  return s;
+}
