@@ -45,8 +45,8 @@ export interface OpenOptions {
 /**
  * One code path for both databases: the embedded PGlite is served over the PostgreSQL wire protocol
  * on a loopback port, so TypeORM, pg and the panel's session store talk to it exactly as to a server.
- * PGlite runs one transaction at a time across connections, so code must never wait on a second
- * connection while holding a transaction open.
+ * The embedded database has a single connection, so code must never wait on a second query while
+ * holding a transaction open (inside `transaction(em => …)` use only `em`).
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
@@ -66,7 +66,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   await server.start();
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
   const url = `postgres://postgres@127.0.0.1:${address.port}/postgres`;
-  const dataSource = new DataSource(dataSourceOptions(url, opts.poolSize));
+  // One connection only: pglite-socket's multiplexer interleaves the extended-protocol messages of
+  // concurrent connections (seen as "bind message supplies 1 parameters, but prepared statement
+  // requires 4" under load), and PGlite runs one query at a time anyway. Everything else that needs
+  // the database (the panel's session store) shares this DataSource's pool: see poolOf().
+  const dataSource = new DataSource(dataSourceOptions(url, 1));
   await dataSource.initialize();
   return {
     dataSource,
@@ -79,6 +83,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await db.close();
     },
   };
+}
+
+/** The pg.Pool behind a DataSource, for clients that must share its connections (the panel's session store). */
+export function poolOf(dataSource: DataSource): import('pg').Pool {
+  return (dataSource.driver as unknown as { master: import('pg').Pool }).master;
 }
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
