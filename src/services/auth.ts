@@ -31,6 +31,8 @@ export type AddShopResult =
 
 /** Bot logins and key attempts count against this limiter scope, keyed by Telegram id. */
 export const BOT_SCOPE = 'bot';
+/** Admin logins in the bot also count against the staff username they try. */
+export const BOT_ADMIN_SCOPE = 'bot-admin';
 
 /**
  * Logins for the bot (sellers by shop API key, admins by staff credentials) and for the panel.
@@ -85,20 +87,26 @@ export class AuthService {
    */
   async adminLogin(profile: TelegramProfile, username: string, password: string): Promise<AdminLoginResult> {
     const { users, limiter } = this.deps;
-    const [state, staff] = await Promise.all([
+    // Counted per Telegram account and per staff username, so guessing one admin's password from
+    // many Telegram accounts is limited too (at worst it pauses that admin's bot login, not the panel).
+    const usernameKey = username.trim().toLowerCase();
+    const [byAccount, byUsername, staff] = await Promise.all([
       limiter.check(BOT_SCOPE, profile.telegramId),
+      limiter.check(BOT_ADMIN_SCOPE, usernameKey),
       this.staffForLogin(username),
     ]);
-    if (state.locked) return { ok: false, reason: 'locked', retryAfterSeconds: state.retryAfterSeconds };
+    const lock = [byAccount, byUsername].find((s) => s.locked);
+    if (lock?.locked) return { ok: false, reason: 'locked', retryAfterSeconds: lock.retryAfterSeconds };
     const passwordOk = await verifyPassword(password, staff?.hash ?? (await dummyPasswordHash()));
     if (!staff || !passwordOk || !staff.isActive || !staff.isTelegramAdmin) {
-      await limiter.fail(BOT_SCOPE, profile.telegramId);
+      await Promise.all([limiter.fail(BOT_SCOPE, profile.telegramId), limiter.fail(BOT_ADMIN_SCOPE, usernameKey)]);
       return { ok: false, reason: 'wrong_credentials' };
     }
     const user = await this.ds.transaction(async (em) => {
       const user = await users.upsertFromLogin(em, profile, 'admin', staff.id);
       await run(em, `UPDATE users SET last_login = now() WHERE id = $1`, [staff.id]);
       await limiter.clear(BOT_SCOPE, profile.telegramId, em);
+      await limiter.clear(BOT_ADMIN_SCOPE, usernameKey, em);
       return user;
     });
     return { ok: true, user };

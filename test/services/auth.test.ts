@@ -158,6 +158,17 @@ describe('admin login', () => {
     expect(await ctx.s.users.findByTelegramId(p.telegramId)).toBeNull();
   });
 
+  it('limits guesses at one admin username from many Telegram accounts, without locking other admins', async () => {
+    await makeStaff(ctx, 'boss');
+    await makeStaff(ctx, 'other');
+    for (let i = 0; i < 3; i++) await ctx.s.auth.adminLogin(profile(), 'Boss', `guess ${i}`);
+    expect(await ctx.s.auth.adminLogin(profile(), 'boss', 'correct horse')).toMatchObject({
+      ok: false,
+      reason: 'locked',
+    });
+    expect(await ctx.s.auth.adminLogin(profile(), 'other', 'correct horse')).toMatchObject({ ok: true });
+  });
+
   it('loses admin access when the staff account leaves the group, and regains it on a new login after re-adding', async () => {
     await makeStaff(ctx, 'boss');
     const p = profile();
