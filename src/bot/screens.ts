@@ -173,10 +173,12 @@ export function unlinkConfirm(t: Texts, shop: Shop, offset: number): Screen {
   };
 }
 
+/** No "Pay" for an open-ended subscription: paying would put it on a clock and shorten it. */
 export function subscription(t: Texts, username: string, paidUntil: string | null, active: boolean): Screen {
+  const pay = active && paidUntil === null ? [] : [[btn(t.btnPay, { a: 'pay' })]];
   return {
     text: t.subscriptionStatus(username, paidUntil, active),
     html: true,
-    keyboard: [[btn(t.btnPay, { a: 'pay' })], [btn(t.btnBack, { a: 'menu' })]],
+    keyboard: [...pay, [btn(t.btnBack, { a: 'menu' })]],
   };
 }

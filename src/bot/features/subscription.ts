@@ -40,6 +40,11 @@ export const subscriptionFeature: Feature = {
           await ctx.answer(ctx.t.paymentsUnavailable, true);
           return;
         }
+        const status = await ctx.deps.services.subscriptions.status(ctx.from!.id);
+        if (status.active && status.paidUntil === null) {
+          await ctx.answer(ctx.t.noPaymentNeeded, true);
+          return;
+        }
         const invoice = ctx.deps.services.subscriptions.invoice(ctx.from!.id);
         await ctx.answer();
         await ctx.telegram.sendInvoice(ctx.chat!.id, {

@@ -49,6 +49,7 @@ export const en: Texts = {
   invoiceDescription: (days: number) =>
     `By paying for the subscription you get shop management for ${days} days.`,
   invoiceLabel: 'Subscription',
+  noPaymentNeeded: 'Your subscription has no end date: no payment is needed.',
   paymentsUnavailable: 'Payments are not available right now. Please contact the administrator.',
   preCheckoutFailed: 'Something went wrong... The payment was not accepted and nothing was charged.',
   paymentSucceeded: (paidUntil: string) =>

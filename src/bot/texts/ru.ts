@@ -54,6 +54,7 @@ export const ru = {
   invoiceDescription: (days: number) =>
     `Оплачивая подписку, вы получаете доступ к управлению магазинами на ${days} дн.`,
   invoiceLabel: 'Подписка',
+  noPaymentNeeded: 'Ваша подписка бессрочна: оплата не нужна.',
   paymentsUnavailable: 'Оплата сейчас недоступна. Обратитесь к администратору.',
   preCheckoutFailed: 'Что-то пошло не так... Платёж не принят, деньги не списаны.',
   paymentSucceeded: (paidUntil: string) => `Вы успешно оплатили подписку 🎉. Она активна до ${paidUntil}.`,
