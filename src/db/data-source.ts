@@ -5,6 +5,7 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from './entities/index.js';
 import { SnakeNamingStrategy } from './naming.js';
 import { migrations } from '../../migrations/index.js';
+import { claimServerFile, runningServer, serializeUnits } from './embedded.js';
 
 export interface Database {
   dataSource: DataSource;
@@ -45,8 +46,8 @@ export interface OpenOptions {
 /**
  * One code path for both databases: the embedded PGlite is served over the PostgreSQL wire protocol
  * on a loopback port, so TypeORM, pg and the panel's session store talk to it exactly as to a server.
- * The embedded database has a single connection, so code must never wait on a second query while
- * holding a transaction open (inside `transaction(em => …)` use only `em`).
+ * PGlite runs one statement at a time and a transaction holds it, so code must never wait on a second
+ * connection while holding a transaction open (inside `transaction(em => …)` use only `em`).
  */
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
@@ -54,23 +55,29 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     await dataSource.initialize();
     return { dataSource, url: opts.databaseUrl, embedded: false, close: () => dataSource.destroy() };
   }
+  let dataDir: string | undefined;
+  const root = opts.dataDir ? path.resolve(opts.dataDir) : undefined;
+  if (root) {
+    dataDir = path.join(root, 'pglite');
+    await fs.mkdir(dataDir, { recursive: true });
+    // Another process (the running app) serves these files: connect to it rather than open them twice.
+    const running = await runningServer(root);
+    if (running) {
+      const dataSource = new DataSource(dataSourceOptions(running.url, opts.poolSize ?? 2));
+      await dataSource.initialize();
+      return { dataSource, url: running.url, embedded: true, close: () => dataSource.destroy() };
+    }
+  }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  let dataDir: string | undefined;
-  if (opts.dataDir) {
-    dataDir = path.resolve(opts.dataDir, 'pglite');
-    await fs.mkdir(dataDir, { recursive: true });
-  }
   const db = await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 });
+  serializeUnits((server as unknown as { queryQueue: Parameters<typeof serializeUnits>[0] }).queryQueue);
   await server.start();
   const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
   const url = `postgres://postgres@127.0.0.1:${address.port}/postgres`;
-  // One connection only: pglite-socket's multiplexer interleaves the extended-protocol messages of
-  // concurrent connections (seen as "bind message supplies 1 parameters, but prepared statement
-  // requires 4" under load), and PGlite runs one query at a time anyway. Everything else that needs
-  // the database (the panel's session store) shares this DataSource's pool: see poolOf().
-  const dataSource = new DataSource(dataSourceOptions(url, 1));
+  const release = root ? await claimServerFile(root, url) : async () => undefined;
+  const dataSource = new DataSource(dataSourceOptions(url, opts.poolSize ?? 4));
   await dataSource.initialize();
   return {
     dataSource,
@@ -81,11 +88,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       await dataSource.destroy();
       await server.stop();
       await db.close();
+      await release();
     },
   };
 }
 
-/** The pg.Pool behind a DataSource, for clients that must share its connections (the panel's session store). */
 export function poolOf(dataSource: DataSource): import('pg').Pool {
   return (dataSource.driver as unknown as { master: import('pg').Pool }).master;
 }
