@@ -1,0 +1,157 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import AdminJS, { ComponentLoader } from 'adminjs';
+import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 'adminjs/bundler';
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import pg from 'pg';
+import { dashboardData } from './dashboard.js';
+import { OneTimeKeys } from './one-time-keys.js';
+import { buildResources } from './resources.js';
+import { buildPanelRouter } from './router.js';
+import type { AdminDeps, AdminPanel } from './types.js';
+
+export const ROOT_PATH = '/admin';
+
+/**
+ * The custom components are .jsx files next to this module's source. A compiled build (dist/) has
+ * no copy of them, so the source folder is looked for from the working directory too.
+ */
+function componentsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'components'), path.resolve('src/admin/components')];
+  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'Dashboard.jsx')));
+  if (!found) throw new Error(`The panel's components were not found (looked in ${candidates.join(', ')})`);
+  return found;
+}
+
+function sessionSecret(deps: AdminDeps): string {
+  if (deps.config.sessionSecret) return deps.config.sessionSecret;
+  // Production refuses to start without one (config.ts). Elsewhere sessions just don't outlive the process.
+  const message = 'SESSION_SECRET is not set: using a random one, so panel sessions end at every restart';
+  if (deps.config.env === 'development') deps.logger.warn(message);
+  else deps.logger.debug(message);
+  return randomBytes(32).toString('hex');
+}
+
+/**
+ * Bundles the custom components now, into ADMIN_JS_TMP_DIR, and waits for it (AdminJS itself would
+ * bundle in the background in production, or on the first page view otherwise, and then keep a
+ * stale bundle from an earlier run). Everything it needs is in node_modules: it works offline.
+ */
+async function bundleComponents(admin: AdminJS): Promise<void> {
+  await fs.promises.rm(path.join(ADMIN_JS_TMP_DIR, 'bundle.js'), { force: true });
+  await componentsBundler.createEntry({ content: generateUserComponentEntry(admin, ADMIN_JS_TMP_DIR) });
+  await componentsBundler.build();
+}
+
+export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
+  const { config, dataSource, logger } = deps;
+  const started = Date.now();
+
+  const loader = new ComponentLoader();
+  const dir = componentsDir();
+  const components = {
+    Dashboard: loader.add('Dashboard', path.join(dir, 'Dashboard.jsx')),
+    ConfirmAction: loader.add('ConfirmAction', path.join(dir, 'ConfirmAction.jsx')),
+    ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
+  };
+
+  const actionLabels: Record<string, Record<string, string>> = {};
+  const resources = buildResources({
+    dataSource,
+    services: deps.services,
+    logger,
+    components,
+    oneTimeKeys: new OneTimeKeys(),
+    actionLabels,
+  });
+  const resourceTranslations = Object.fromEntries(
+    Object.entries(actionLabels).map(([id, actions]) => [id, { actions }]),
+  );
+
+  const admin = new AdminJS({
+    rootPath: ROOT_PATH,
+    loginPath: `${ROOT_PATH}/login`,
+    logoutPath: `${ROOT_PATH}/logout`,
+    componentLoader: loader,
+    resources,
+    dashboard: {
+      component: components.Dashboard,
+      handler: async () =>
+        dashboardData(dataSource, { currency: config.subscription.currency, rootPath: ROOT_PATH }),
+    },
+    branding: {
+      companyName: 'market-bot',
+      withMadeWithLove: false,
+      logo: false,
+    },
+    settings: { defaultPerPage: 20 },
+    locale: {
+      language: 'en',
+      availableLanguages: ['en'],
+      translations: {
+        en: {
+          components: {
+            Login: {
+              welcomeHeader: 'market-bot back office',
+              welcomeMessage: 'For staff only: sign in with your staff account.',
+              properties: { email: 'Username', password: 'Password' },
+              loginButton: 'Sign in',
+            },
+          },
+          labels: {
+            TelegramUser: 'Telegram users',
+            ShopLink: 'Shop links',
+            Payment: 'Payments',
+            Shop: 'Shops',
+            Storage: 'Storages',
+            User: 'Staff accounts',
+            Group: 'Groups',
+            UserGroup: 'Group memberships',
+            AuditLog: 'Audit log',
+          },
+          resources: resourceTranslations,
+        },
+      },
+    },
+  });
+
+  await bundleComponents(admin);
+
+  const pool = new pg.Pool({ connectionString: deps.dbUrl, max: 3, connectionTimeoutMillis: 10_000 });
+  pool.on('error', (err) => logger.error({ err }, 'panel session pool error'));
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({
+    pool,
+    tableName: 'admin_sessions',
+    createTableIfMissing: false,
+    // Sessions have an absolute lifetime: activity does not extend them (and costs no write).
+    disableTouch: true,
+    pruneSessionInterval: 15 * 60,
+    errorLog: (...args: unknown[]) => logger.error({ args }, 'panel session store error'),
+  });
+
+  const router = buildPanelRouter({
+    admin,
+    dataSource,
+    services: deps.services,
+    logger,
+    store,
+    secret: sessionSecret(deps),
+    secure: config.env === 'production',
+  });
+  logger.info({ ms: Date.now() - started, bundleDir: ADMIN_JS_TMP_DIR }, 'admin panel ready');
+
+  return {
+    rootPath: ROOT_PATH,
+    router,
+    dataSource,
+    async close() {
+      await store.close();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

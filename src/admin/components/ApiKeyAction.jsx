@@ -1,0 +1,103 @@
+import React, { useEffect, useState } from 'react';
+import {
+  Box,
+  Button,
+  DrawerContent,
+  DrawerFooter,
+  H3,
+  Input,
+  Label,
+  MessageBox,
+  Text,
+} from '@adminjs/design-system';
+import { ApiClient, useNotice, useTranslation } from 'adminjs';
+
+/**
+ * Two record actions on Shop share this screen:
+ * - setApiKey: a form (an optional key; empty = generate one); the POST answers with the new key;
+ * - revealApiKey: opened right after a shop is created; it asks once (POST) for the key the creation
+ *   produced, which the server hands out a single time.
+ * Either way the plain key is shown here once and is never stored: only its hash and prefix are.
+ */
+const KeyBox = ({ apiKey }) => (
+  <Box mt="xl" data-testid="api-key-box">
+    <MessageBox variant="success" message="Copy the key now: it is shown only once and is not stored." />
+    <Box mt="lg" p="lg" bg="grey20" style={{ fontFamily: 'monospace', fontSize: 16, wordBreak: 'break-all' }}>
+      <span data-testid="api-key">{apiKey}</span>
+    </Box>
+  </Box>
+);
+
+const ApiKeyAction = (props) => {
+  const { resource, action, record } = props;
+  const addNotice = useNotice();
+  const { translateAction } = useTranslation();
+  const [apiKey, setApiKey] = useState(null);
+  const [typed, setTyped] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [gone, setGone] = useState(false);
+  const reveal = action.name === 'revealApiKey';
+
+  const post = (data) => {
+    setBusy(true);
+    return new ApiClient()
+      .recordAction({ resourceId: resource.id, recordId: record.id, actionName: action.name, data })
+      .then((response) => {
+        if (response.data.notice) addNotice(response.data.notice);
+        if (response.data.apiKey) setApiKey(response.data.apiKey);
+        else if (reveal) setGone(true);
+      })
+      .catch(() => addNotice({ message: 'The request failed.', type: 'error' }))
+      .finally(() => setBusy(false));
+  };
+
+  useEffect(() => {
+    if (reveal) post({ reveal: 'yes' });
+  }, [record.id]);
+
+  return (
+    <>
+      <DrawerContent>
+        <H3>{reveal ? 'API key of the new shop' : translateAction(action.label, resource.id)}</H3>
+        <Text mb="lg">
+          Shop: <b>{record.title}</b> (#{record.id}), current key prefix:{' '}
+          <code>{record.params.apiKeyPrefix}</code>
+        </Text>
+        {!reveal && !apiKey ? (
+          <Box>
+            <Label htmlFor="new-api-key">New API key (leave empty to generate a random one)</Label>
+            <Input
+              id="new-api-key"
+              name="apiKey"
+              width={1}
+              autoComplete="off"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+            />
+            <Text mt="sm" variant="sm">
+              The old key stops working at once; sellers linked to the shop stay linked.
+            </Text>
+          </Box>
+        ) : null}
+        {apiKey ? <KeyBox apiKey={apiKey} /> : null}
+        {gone ? (
+          <MessageBox variant="info" message="This key was already shown. Set a new one if it was lost." />
+        ) : null}
+      </DrawerContent>
+      {!reveal && !apiKey ? (
+        <DrawerFooter>
+          <Button
+            variant="contained"
+            disabled={busy}
+            onClick={() => post({ apiKey: typed })}
+            data-testid="set-api-key"
+          >
+            Set new API key
+          </Button>
+        </DrawerFooter>
+      ) : null}
+    </>
+  );
+};
+
+export default ApiKeyAction;

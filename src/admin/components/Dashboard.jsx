@@ -1,0 +1,93 @@
+import React, { useEffect, useState } from 'react';
+import { Box, H2, H5, Loader, MessageBox, Text } from '@adminjs/design-system';
+import { ApiClient } from 'adminjs';
+
+/** The back office's home page: counts computed by the dashboard handler (src/admin/dashboard.ts). */
+
+const formatMoney = (minorUnits, currency) => {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minorUnits / 100);
+  } catch {
+    return `${(minorUnits / 100).toFixed(2)} ${currency}`;
+  }
+};
+
+const Card = ({ label, value, testId, href }) => (
+  <Box
+    variant="card"
+    flex
+    flexDirection="column"
+    width={[1, 1 / 2, 1 / 4]}
+    m="md"
+    p="xl"
+    data-testid={testId}
+    style={{ minWidth: 200 }}
+  >
+    <H5 mb="sm">{label}</H5>
+    <H2 mb="none">{href ? <a href={href}>{value}</a> : value}</H2>
+  </Box>
+);
+
+const Dashboard = () => {
+  const [data, setData] = useState(null);
+  const [error, setError] = useState(null);
+
+  useEffect(() => {
+    new ApiClient()
+      .getDashboard()
+      .then((response) => setData(response.data))
+      .catch(() => setError('The figures could not be loaded.'));
+  }, []);
+
+  if (error) return <MessageBox m="xl" variant="danger" message={error} />;
+  if (!data || !data.counts) return <Loader />;
+
+  const c = data.counts;
+  const root = data.rootPath || '/admin';
+  const users = `${root}/resources/TelegramUser`;
+  const shops = `${root}/resources/Shop`;
+  const payments = data.paymentsThisMonth || [];
+  const paymentCount = payments.reduce((n, p) => n + p.count, 0);
+  const paymentSum = payments.length
+    ? payments.map((p) => formatMoney(p.sum, p.currency)).join(' + ')
+    : formatMoney(0, data.currency || 'RUB');
+
+  return (
+    <Box p="xl" data-testid="dashboard">
+      <H2>market-bot back office</H2>
+      <Text mb="lg">Sellers, staff and shops at a glance. Figures are read when the page opens.</Text>
+      <Box flex flexDirection="row" flexWrap="wrap">
+        <Card
+          label="Sellers"
+          value={c.sellers}
+          testId="count-sellers"
+          href={`${users}?filters.role=seller`}
+        />
+        <Card label="Admins" value={c.admins} testId="count-admins" href={`${users}?filters.role=admin`} />
+        <Card label="Banned" value={c.banned} testId="count-banned" href={`${users}?filters.isBanned=true`} />
+        <Card
+          label="Inactive"
+          value={c.inactive}
+          testId="count-inactive"
+          href={`${users}?filters.isActive=false`}
+        />
+        <Card
+          label="Active shops"
+          value={c.activeShops}
+          testId="count-active-shops"
+          href={`${shops}?filters.isActive=true`}
+        />
+        <Card
+          label="Inactive shops"
+          value={c.inactiveShops}
+          testId="count-inactive-shops"
+          href={`${shops}?filters.isActive=false`}
+        />
+        <Card label="Payments this month" value={paymentCount} testId="count-payments" />
+        <Card label="Paid this month" value={paymentSum} testId="sum-payments" />
+      </Box>
+    </Box>
+  );
+};
+
+export default Dashboard;

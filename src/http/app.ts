@@ -1,0 +1,89 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { DataSource } from 'typeorm';
+import type { AdminPanel } from '../admin/types.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export interface HttpAppDeps {
+  config: Config;
+  logger: Logger;
+  /** The back office, mounted at its rootPath (/admin). */
+  admin?: AdminPanel;
+  /** Where /healthz runs its `SELECT 1`; defaults to the panel's database. */
+  dataSource?: DataSource;
+  /** The Telegram webhook: JSON-parsed, mounted at `path`. */
+  webhook?: { path: string; handler: express.RequestHandler };
+}
+
+const HEALTH_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The process's one HTTP app: the panel at /admin, GET /healthz, and the bot's webhook when given.
+ * The panel's router comes first and no body parser runs before it (AdminJS parses its own bodies);
+ * the webhook gets express.json() on its own path only.
+ */
+export function createHttpApp(deps: HttpAppDeps): Express {
+  const { config, logger, admin, webhook } = deps;
+  const dataSource = deps.dataSource ?? admin?.dataSource;
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a TLS-terminating proxy in production: secure cookies and the client's IP (login limits) need it.
+  if (config.env === 'production') app.set('trust proxy', 1);
+
+  if (admin) app.use(admin.rootPath, admin.router);
+
+  app.get('/healthz', async (_req, res) => {
+    if (!dataSource) return res.json({ status: 'ok' });
+    try {
+      await withTimeout(dataSource.query('SELECT 1'), HEALTH_TIMEOUT_MS);
+      res.json({ status: 'ok' });
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'health check: database unavailable');
+      res.status(503).json({ status: 'unavailable', database: 'down' });
+    }
+  });
+
+  if (webhook) app.post(webhook.path, express.json({ limit: '1mb' }), webhook.handler);
+
+  app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    logger.error({ err, method: req.method, path: req.path }, 'http request failed');
+    if (!res.headersSent) res.status(500).json({ error: 'internal' });
+  });
+  return app;
+}
+
+export interface RunningServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on `port` (0: any free port) and resolves with the port taken; close() also ends idle keep-alive sockets. */
+export function startHttpServer(app: Express, port: number, host?: string): Promise<RunningServer> {
+  const server = createServer(app);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () =>
+          new Promise<void>((done, fail) => {
+            server.close((err) => (err ? fail(err) : done()));
+            server.closeIdleConnections();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,275 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  Client,
+  PASSWORD,
+  createStaff,
+  createTelegramUser,
+  loggedIn,
+  startHarness,
+  type Harness,
+} from './support.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness();
+  await createStaff(h, { username: 'boss', isSuperuser: true });
+  await createStaff(h, { username: 'clerk' });
+  await createStaff(h, { username: 'retired', isActive: false });
+  await createStaff(h, { username: 'outsider', isStaff: false });
+}, 120_000);
+
+afterAll(async () => h?.close());
+
+async function failures(scope: string, key: string): Promise<number> {
+  const rows = (await h.db.dataSource.query(
+    'SELECT count(*)::int AS n FROM login_failures WHERE scope = $1 AND key = $2',
+    [scope, key],
+  )) as { n: number }[];
+  return rows[0]!.n;
+}
+
+describe('logging in', () => {
+  test('an active staff account gets a session, a CSRF cookie and the panel', async () => {
+    const client = new Client(h.base);
+    const reply = await client.login('clerk');
+    expect(reply.status).toBe(302);
+    expect(reply.location).toBe('/admin');
+    const setCookies = reply.headers.getSetCookie().join('\n');
+    expect(setCookies).toMatch(/mb_admin_sid=[^;]+;.*HttpOnly/i);
+    expect(setCookies).toMatch(/mb_admin_sid=[^;]+;.*SameSite=Lax/i);
+    expect(setCookies).toMatch(/XSRF-TOKEN=[^;]+;.*SameSite=Strict/i);
+    expect(setCookies).not.toMatch(/Secure/i); // only in production
+    const page = await client.request('/admin');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('REDUX_STATE');
+    const rows = (await h.db.dataSource.query(`SELECT last_login FROM users WHERE username = 'clerk'`)) as {
+      last_login: Date | null;
+    }[];
+    expect(rows[0]!.last_login).not.toBeNull();
+  });
+
+  test('sessions live in the database (admin_sessions)', async () => {
+    await loggedIn(h, 'clerk');
+    const rows = (await h.db.dataSource.query(`SELECT sess FROM admin_sessions`)) as { sess: unknown }[];
+    expect(rows.some((r) => JSON.stringify(r.sess).includes('"clerk"'))).toBe(true);
+  });
+
+  test.each([
+    ['a wrong password', 'clerk', 'not the password'],
+    ['an inactive account', 'retired', PASSWORD],
+    ['a non-staff account', 'outsider', PASSWORD],
+    ['an unknown username', 'nobody', PASSWORD],
+  ])('%s is refused with the login page and no session', async (_what, username, password) => {
+    const client = new Client(h.base);
+    const reply = await client.login(username, password);
+    expect(reply.status).toBe(401);
+    expect(reply.text).toContain('invalidCredentials');
+    expect(client.cookie('mb_admin_sid')).toBeUndefined();
+    const page = await client.request('/admin');
+    expect(page.status).toBe(302);
+    expect(page.location).toBe('/admin/login');
+  });
+
+  test('without a session, pages and the API redirect to the login page', async () => {
+    const client = new Client(h.base);
+    for (const path of ['/admin', '/admin/api/resources/TelegramUser/actions/list', '/admin/api/dashboard']) {
+      const reply = await client.request(path);
+      expect(reply.status).toBe(302);
+      expect(reply.location).toBe('/admin/login');
+    }
+  });
+
+  test('the session id changes at login (no session fixation)', async () => {
+    const client = new Client(h.base);
+    // A session that exists before login: a planted or leftover cookie.
+    await client.login('clerk');
+    const before = client.cookie('mb_admin_sid');
+    expect(before).toBeDefined();
+    const again = await client.login('clerk');
+    expect(again.status).toBe(302);
+    const after = client.cookie('mb_admin_sid');
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    // The old id is worthless now.
+    const stale = new Client(h.base);
+    stale.cookies.set('mb_admin_sid', before!);
+    expect((await stale.request('/admin')).status).toBe(302);
+  });
+
+  test('logout ends the session', async () => {
+    const client = await loggedIn(h, 'clerk');
+    const sid = client.cookie('mb_admin_sid')!;
+    const reply = await client.request('/admin/logout');
+    expect(reply.status).toBe(302);
+    expect(reply.location).toBe('/admin/login');
+    const replay = new Client(h.base);
+    replay.cookies.set('mb_admin_sid', sid);
+    expect((await replay.request('/admin')).status).toBe(302);
+  });
+
+  test('an account deactivated mid-session loses access at its next request', async () => {
+    await createStaff(h, { username: 'leaver' });
+    const client = await loggedIn(h, 'leaver');
+    expect((await client.request('/admin')).status).toBe(200);
+    await h.db.dataSource.query(`UPDATE users SET is_active = false WHERE username = 'leaver'`);
+    const reply = await client.api('/resources/Shop/actions/list');
+    expect(reply.status).toBe(302);
+    expect(reply.location).toBe('/admin/login');
+  });
+});
+
+describe('the login limit', () => {
+  test('the 6th attempt in the window is refused even with the right password, and a restart keeps the lock', async () => {
+    await h.db.dataSource.query(`DELETE FROM login_failures`);
+    await createStaff(h, { username: 'target' });
+    const client = new Client(h.base);
+    for (let i = 0; i < 5; i++) {
+      const reply = await client.login('target', `wrong ${i}`);
+      expect(reply.status).toBe(401);
+    }
+    expect(await failures('panel-user', 'target')).toBe(5);
+    const sixth = await client.login('target');
+    expect(sixth.status).toBe(429);
+    expect(sixth.text).toMatch(/Too many failed attempts, try again in 1[45] minutes/);
+    expect(Number(sixth.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect(client.cookie('mb_admin_sid')).toBeUndefined();
+
+    // The count is in the database: a new process (a new app on the same database) still refuses.
+    await h.restartApp();
+    const afterRestart = await new Client(h.base).login('target');
+    expect(afterRestart.status).toBe(429);
+    expect(afterRestart.text).toContain('Too many failed attempts');
+  });
+
+  test('failures are counted per address too: that address is locked for every username', async () => {
+    // The previous test's five failures came from 127.0.0.1, so the address is locked for everyone.
+    expect(await failures('panel-ip', '127.0.0.1')).toBeGreaterThanOrEqual(5);
+    const reply = await new Client(h.base).login('boss');
+    expect(reply.status).toBe(429);
+    // Staff can be let in again by clearing the failures (what the window does by itself).
+    await h.db.dataSource.query(`DELETE FROM login_failures`);
+    expect((await new Client(h.base).login('boss')).status).toBe(302);
+  });
+
+  test('a successful login clears the username count', async () => {
+    await h.db.dataSource.query(`DELETE FROM login_failures`);
+    const client = new Client(h.base);
+    await client.login('clerk', 'wrong');
+    await client.login('clerk', 'wrong');
+    expect(await failures('panel-user', 'clerk')).toBe(2);
+    expect((await client.login('clerk')).status).toBe(302);
+    expect(await failures('panel-user', 'clerk')).toBe(0);
+    await h.db.dataSource.query(`DELETE FROM login_failures`);
+  });
+});
+
+describe('CSRF', () => {
+  let userId: number;
+  beforeAll(async () => {
+    userId = (await createTelegramUser(h, { username: 'csrf_victim' })).id;
+  });
+
+  const banned = async () =>
+    (
+      (await h.db.dataSource.query('SELECT is_banned FROM telegram_users WHERE id = $1', [userId])) as {
+        is_banned: boolean;
+      }[]
+    )[0]!.is_banned;
+
+  test('a state-changing API call without the X-XSRF-TOKEN header is refused', async () => {
+    const client = await loggedIn(h, 'clerk');
+    const reply = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      json: { confirm: 'yes' },
+      csrf: false,
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.json().message).toMatch(/CSRF/);
+    expect(await banned()).toBe(false);
+  });
+
+  test('a wrong token is refused', async () => {
+    const client = await loggedIn(h, 'clerk');
+    const reply = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      json: { confirm: 'yes' },
+      csrf: false,
+      headers: { 'x-xsrf-token': 'forged' },
+    });
+    expect(reply.status).toBe(403);
+    expect(await banned()).toBe(false);
+  });
+
+  test("a forged cross-site POST (foreign Origin, the victim's cookies) is refused", async () => {
+    const client = await loggedIn(h, 'clerk');
+    const reply = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      form: { confirm: 'yes' },
+      origin: 'https://evil.example',
+    });
+    expect(reply.status).toBe(403);
+    const viaFetchMetadata = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      form: { confirm: 'yes' },
+      origin: false,
+      headers: { 'sec-fetch-site': 'cross-site' },
+    });
+    expect(viaFetchMetadata.status).toBe(403);
+    const viaReferer = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      form: { confirm: 'yes' },
+      origin: false,
+      headers: { referer: 'https://evil.example/page' },
+    });
+    expect(viaReferer.status).toBe(403);
+    expect(await banned()).toBe(false);
+  });
+
+  test('even API reads need the token (some AdminJS actions run on GET)', async () => {
+    const client = await loggedIn(h, 'clerk');
+    const reply = await client.api('/resources/TelegramUser/actions/list', { csrf: false });
+    expect(reply.status).toBe(403);
+  });
+
+  test('a cross-site login POST is refused (login CSRF)', async () => {
+    const client = new Client(h.base);
+    const reply = await client.request('/admin/login', {
+      form: { email: 'clerk', password: PASSWORD },
+      origin: 'https://evil.example',
+    });
+    expect(reply.status).toBe(403);
+    expect(client.cookie('mb_admin_sid')).toBeUndefined();
+  });
+
+  test('the same call with the token and our Origin goes through', async () => {
+    const client = await loggedIn(h, 'clerk');
+    const reply = await client.api(`/resources/TelegramUser/records/${userId}/ban`, {
+      json: { confirm: 'yes' },
+    });
+    expect(reply.status).toBe(200);
+    expect(await banned()).toBe(true);
+  });
+
+  test("each session has its own token: one session's token does not work in another", async () => {
+    const a = await loggedIn(h, 'clerk');
+    const b = await loggedIn(h, 'clerk');
+    expect(a.cookie('XSRF-TOKEN')).not.toBe(b.cookie('XSRF-TOKEN'));
+    const reply = await a.api(`/resources/TelegramUser/records/${userId}/unban`, {
+      json: { confirm: 'yes' },
+      csrf: false,
+      headers: { 'x-xsrf-token': decodeURIComponent(b.cookie('XSRF-TOKEN')!) },
+    });
+    expect(reply.status).toBe(403);
+  });
+});
+
+describe('the HTTP app', () => {
+  test('GET /healthz answers ok after a query', async () => {
+    const reply = await new Client(h.base).request('/healthz');
+    expect(reply.status).toBe(200);
+    expect(reply.json()).toEqual({ status: 'ok' });
+  });
+
+  test('the panel sends anti-framing headers', async () => {
+    const reply = await new Client(h.base).request('/admin/login');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('x-frame-options')).toBe('DENY');
+    expect(reply.text).toContain('Username');
+  });
+});
