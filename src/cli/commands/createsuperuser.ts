@@ -1,0 +1,142 @@
+import type { EntityManager } from 'typeorm';
+import { TELEGRAM_ADMINS_GROUP, User } from '../../db/entities/index.js';
+import { hashPassword } from '../../services/secrets.js';
+import { askNewPassword, askValid, requirePrompt } from '../ask.js';
+import {
+  CommandError,
+  UsageError,
+  defineCommand,
+  expectPositionals,
+  isUniqueViolation,
+  parseCommandArgs,
+} from '../command.js';
+import { addToGroup } from '../memberships.js';
+import { check, emailSchema, passwordSchema, usernameSchema } from '../rules.js';
+
+export const SUPERUSER_ENV = {
+  username: 'MARKET_BOT_SUPERUSER_USERNAME',
+  email: 'MARKET_BOT_SUPERUSER_EMAIL',
+  password: 'MARKET_BOT_SUPERUSER_PASSWORD',
+} as const;
+
+export const createsuperuser = defineCommand(
+  {
+    name: 'createsuperuser',
+    summary: 'create an active staff superuser (asks, or takes flags / environment)',
+    usage: [
+      'Usage: createsuperuser [--username NAME] [--email EMAIL] [--telegram-admin]',
+      '       createsuperuser --no-input --username NAME [--email EMAIL] [--telegram-admin]',
+      '       createsuperuser --username NAME --password PASSWORD [--email EMAIL] [--telegram-admin]',
+      '',
+      '  Without --no-input or --password it asks for what the flags left out (the password twice,',
+      '  hidden, at a terminal; one answer per line when stdin is piped).',
+      `  --no-input        take the password from ${SUPERUSER_ENV.password} (and, when the flags are`,
+      `                    absent, the username and email from ${SUPERUSER_ENV.username} / ${SUPERUSER_ENV.email})`,
+      '  --password P      visible in the process list and shell history: prefer --no-input',
+      `  --telegram-admin  also add the user to the ${TELEGRAM_ADMINS_GROUP} group (bot admin login)`,
+    ].join('\n'),
+  },
+  async (deps, args) => {
+    const { values, positionals } = parseCommandArgs({
+      args,
+      options: {
+        username: { type: 'string' },
+        email: { type: 'string' },
+        password: { type: 'string' },
+        'no-input': { type: 'boolean' },
+        'telegram-admin': { type: 'boolean' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+    expectPositionals(positionals, []);
+    const env = deps.env ?? {};
+    const em = deps.dataSource.manager;
+
+    let username: string;
+    let email: string;
+    let password: string;
+    if (values['no-input'] || values.password !== undefined) {
+      const noInput = values['no-input'] ?? false;
+      const u = values.username ?? (noInput ? env[SUPERUSER_ENV.username] : undefined);
+      if (u === undefined) {
+        throw new UsageError(
+          noInput
+            ? `--username (or ${SUPERUSER_ENV.username}) is required with --no-input.`
+            : '--username is required.',
+        );
+      }
+      username = u.trim();
+      email = (values.email ?? (noInput ? env[SUPERUSER_ENV.email] : undefined) ?? '').trim();
+      const p = values.password ?? env[SUPERUSER_ENV.password];
+      if (p === undefined || p === '') {
+        throw new CommandError(`Error: set ${SUPERUSER_ENV.password} (or pass --password) with --no-input.`);
+      }
+      password = p;
+      for (const problem of [
+        check(usernameSchema, username, 'username'),
+        check(emailSchema, email, 'email'),
+        check(passwordSchema, password, 'password'),
+      ]) {
+        if (problem) throw new CommandError(`Error: ${problem}`);
+      }
+      if (await usernameTaken(em, username)) throw new CommandError(`Error: ${taken(username)}`);
+    } else {
+      const prompt = requirePrompt(
+        deps,
+        `pass --username and --no-input with ${SUPERUSER_ENV.password} set, or run it at a terminal.`,
+      );
+      const validUsername = async (u: string) =>
+        check(usernameSchema, u, 'username') ?? ((await usernameTaken(em, u)) ? taken(u) : undefined);
+      if (values.username !== undefined) {
+        username = values.username.trim();
+        const problem = await validUsername(username);
+        if (problem) throw new CommandError(`Error: ${problem}`);
+      } else {
+        username = (await askValid(deps, prompt, 'Username: ', (u) => validUsername(u.trim()))).trim();
+      }
+      if (values.email !== undefined) {
+        email = values.email.trim();
+        const problem = check(emailSchema, email, 'email');
+        if (problem) throw new CommandError(`Error: ${problem}`);
+      } else {
+        email = (
+          await askValid(deps, prompt, 'Email address: ', (e) => check(emailSchema, e.trim(), 'email'))
+        ).trim();
+      }
+      password = await askNewPassword(deps, prompt);
+    }
+
+    const passwordHash = await hashPassword(password);
+    try {
+      await deps.dataSource.transaction(async (tx) => {
+        const user = await tx.save(
+          tx.create(User, {
+            username,
+            email,
+            passwordHash,
+            isActive: true,
+            isStaff: true,
+            isSuperuser: true,
+          }),
+        );
+        if (values['telegram-admin']) await addToGroup(tx, user.id, TELEGRAM_ADMINS_GROUP, { create: true });
+      });
+    } catch (e) {
+      // Someone took the name between the check and the insert.
+      if (isUniqueViolation(e)) throw new CommandError(`Error: ${taken(username)}`);
+      throw e;
+    }
+    deps.out(`Superuser "${username}" created.`);
+    if (values['telegram-admin']) deps.out(`Added "${username}" to ${TELEGRAM_ADMINS_GROUP}.`);
+    return 0;
+  },
+);
+
+function taken(username: string): string {
+  return `the username "${username}" is already taken.`;
+}
+
+async function usernameTaken(em: EntityManager, username: string): Promise<boolean> {
+  return em.exists(User, { where: { username } });
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { apiKeySchema, emailSchema, passwordSchema, slugSchema, usernameSchema } from './rules.js';
+
+/**
+ * The loaddata format. Plain passwords and API keys go in; only their hashes are stored. Optional fields
+ * take the entity defaults on create and leave the stored value alone on update.
+ */
+const text = (max: number) => z.string().trim().min(1, 'expected a non-empty string').max(max);
+
+const group = z.strictObject({ name: text(150) });
+
+const user = z.strictObject({
+  username: usernameSchema,
+  email: emailSchema.optional(),
+  password: passwordSchema,
+  isActive: z.boolean().optional(),
+  isStaff: z.boolean().optional(),
+  isSuperuser: z.boolean().optional(),
+  /** Memberships to ensure; memberships not listed are kept. */
+  groups: z.array(text(150)).optional(),
+});
+
+const shop = z.strictObject({
+  name: text(1024),
+  slug: slugSchema,
+  apiKey: apiKeySchema,
+  clientId: text(255),
+  vendorName: text(1024),
+  isActive: z.boolean().optional(),
+  updatePrices: z.boolean().optional(),
+});
+
+const storage = z.strictObject({
+  name: text(1024),
+  ozonId: text(255),
+  /** The shop's slug, in this file or already in the database. */
+  shop: text(100),
+});
+
+export const fixtureSchema = z.strictObject({
+  groups: z.array(group).optional(),
+  users: z.array(user).optional(),
+  shops: z.array(shop).optional(),
+  storages: z.array(storage).optional(),
+});
+
+export type Fixture = z.infer<typeof fixtureSchema>;
+
+/** `shops[3].apiKey` from ['shops', 3, 'apiKey']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+    .join('');
+}
+
+/**
+ * Validates the shape and everything that can be checked without the database: each problem as
+ * "path: message". Messages never quote a password or a key.
+ */
+export function validateFixture(data: unknown): { fixture: Fixture; problems: [] } | { problems: string[] } {
+  const parsed = fixtureSchema.safeParse(data, {
+    error: (iss) => (iss.code === 'invalid_type' && iss.input === undefined ? 'required' : undefined),
+  });
+  if (!parsed.success) {
+    return {
+      problems: parsed.error.issues.map((i) => {
+        const where = formatPath(i.path) || '(top level)';
+        if (i.code === 'unrecognized_keys') {
+          return `${where}: unknown key${i.keys.length > 1 ? 's' : ''} ${i.keys.map((k) => `"${k}"`).join(', ')}`;
+        }
+        return `${where}: ${i.message}`;
+      }),
+    };
+  }
+  const f = parsed.data;
+  const problems: string[] = [];
+  /** `show` renders the duplicated value for the message; null hides it (API keys). */
+  const unique = <T>(
+    kind: string,
+    rows: T[] | undefined,
+    key: (r: T) => string,
+    field: string,
+    show: ((r: T) => string) | null = key,
+  ) => {
+    const seen = new Map<string, number>();
+    rows?.forEach((r, i) => {
+      const k = key(r);
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, i);
+      else {
+        const value = show ? ` "${show(r)}"` : '';
+        problems.push(`${kind}[${i}].${field}: duplicate${value}, already in ${kind}[${first}]`);
+      }
+    });
+  };
+  unique('groups', f.groups, (g) => g.name, 'name');
+  unique('users', f.users, (u) => u.username, 'username');
+  unique('shops', f.shops, (s) => s.slug, 'slug');
+  unique('shops', f.shops, (s) => s.apiKey, 'apiKey', null);
+  unique(
+    'storages',
+    f.storages,
+    (s) => JSON.stringify([s.shop, s.ozonId]),
+    'ozonId',
+    (s) => s.ozonId,
+  );
+  return problems.length > 0 ? { problems } : { fixture: f, problems: [] };
+}
