@@ -4,7 +4,7 @@ import { decode, type Action, type CallbackData } from './callback-data.js';
 import type { BotContext, ExpectKind } from './context.js';
 import { EXPECT_TTL_MS } from './context.js';
 import * as screens from './screens.js';
-import { reply, show } from './ui.js';
+import { deleteIncoming, reply, show } from './ui.js';
 
 /**
  * Who may run a handler. Checked here, once, for every update that reads or changes data (the
@@ -96,11 +96,14 @@ export async function home(ctx: BotContext, opts: { asNew?: boolean; prefix?: st
   else await show(ctx, screen);
 }
 
-/** An unknown, forged or no-longer-valid button: a short answer and a fresh menu in its place. */
+/**
+ * An unknown, forged or no-longer-valid button: a short answer and a fresh menu in its place, which
+ * says why the screen changed (the toast alone is easy to miss).
+ */
 export async function outdated(ctx: BotContext): Promise<void> {
   await ctx.answer(ctx.t.toastOutdated);
   ctx.session.expect = undefined;
-  await home(ctx);
+  await home(ctx, { prefix: ctx.t.buttonOutdated });
 }
 
 export function buildRouter(features: Feature[]) {
@@ -148,6 +151,9 @@ export function buildRouter(features: Feature[]) {
       ctx.session.expect = undefined;
       return 'none';
     }
+    // Every typed input is a credential or half of one (username, password, API key): it leaves
+    // the chat before anything that could fail or refuse, so an error never leaves it on screen.
+    await deleteIncoming(ctx);
     if (await gate(ctx, route.level, route.roles)) await route.run(ctx, text);
     return 'handled';
   }

@@ -2,7 +2,14 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/bot/index.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
-import { TelegramEmulator, type EmulatorOptions } from '../emulator/emulator.js';
+import {
+  TelegramEmulator,
+  type BotMessageView,
+  type EmulatorOptions,
+  type InlineKeyboardMarkup,
+  type TestUser,
+  type TestUserInfo,
+} from '../emulator/emulator.js';
 import { createTestDatabase, type Database } from './db.js';
 
 export const TOKEN = '123456:TEST-TOKEN';
@@ -42,16 +49,7 @@ export async function startHarness(
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
   const build = () =>
-    createBot(
-      {
-        config,
-        dataSource: db.dataSource,
-        services,
-        logger,
-        sessions: new SessionStore<SessionData>(db.dataSource, 86_400_000),
-      },
-      { pollTimeoutSeconds: 1 },
-    );
+    createBot({ config, dataSource: db.dataSource, services, logger }, { pollTimeoutSeconds: 1 });
   const harness: Harness = {
     db,
     emulator,
@@ -100,4 +98,126 @@ export async function seedAdmin(services: Services, username = 'boss', password 
   const user = await services.staff.createUser({ username, password, isStaff: true });
   await services.staff.addToGroup(username, 'telegram_admins');
   return { user, username, password };
+}
+
+// ------------------------------------------------------------------------------------------------
+// Helpers for the end-to-end suites: people, logins and what the database says. Setup may go
+// through the services (the same ones the bot uses); assertions look at what the user sees and at
+// the tables.
+// ------------------------------------------------------------------------------------------------
+
+/** A private chat with a fresh Telegram user; Russian unless told otherwise. */
+export function newUser(
+  h: Harness,
+  info: Partial<Omit<TestUserInfo, 'id'>> & { id?: number } = {},
+): TestUser {
+  return h.emulator.user({
+    id: info.id ?? newUserId(),
+    first_name: info.first_name ?? 'Анна',
+    ...(info.last_name !== undefined ? { last_name: info.last_name } : {}),
+    ...(info.username !== undefined ? { username: info.username } : {}),
+    language_code: info.language_code ?? 'ru',
+  });
+}
+
+/** Runs SQL on the test database (plain rows back). */
+export function sql<T = Record<string, unknown>>(
+  h: Harness,
+  query: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return h.db.dataSource.query(query, params) as Promise<T[]>;
+}
+
+/** The user's row as the database has it now (null when unregistered). */
+export async function userRow(h: Harness, telegramId: number) {
+  return h.services.users.findByTelegramId(telegramId);
+}
+
+/** A seller logged in through the services (as the bot's login does), linked to every key's shop. */
+export async function seedSeller(h: Harness, u: TestUser, ...apiKeys: string[]) {
+  const profile = {
+    telegramId: u.id,
+    chatId: u.chatId,
+    firstName: u.info.first_name,
+    lastName: u.info.last_name,
+    username: u.info.username,
+    languageCode: u.info.language_code,
+  };
+  for (const key of apiKeys) {
+    const result = await h.services.auth.sellerLogin(profile, key);
+    if (!result.ok) throw new Error(`seedSeller: login with ${key.slice(0, 4)}… failed: ${result.reason}`);
+  }
+  return (await userRow(h, u.id))!;
+}
+
+/** Logs a seller in through the bot's screens: /start, Seller, the key. */
+export async function loginSeller(u: TestUser, apiKey: string, lang: 'ru' | 'en' = 'ru'): Promise<void> {
+  u.send('/start');
+  await u.waitForMessage(lang === 'ru' ? 'Выберите роль' : 'Choose a role');
+  u.press(lang === 'ru' ? 'Продавец' : 'Seller');
+  await u.waitForMessage(/API key/);
+  u.send(apiKey);
+  await u.waitForMessage(lang === 'ru' ? 'Вы вошли в систему как Продавец' : 'You are logged in as Seller');
+}
+
+/** Logs an admin in through the bot's screens: /start, Admin, username, password. */
+export async function loginAdmin(u: TestUser, username: string, password: string): Promise<void> {
+  u.send('/start');
+  await u.waitForMessage('Выберите роль');
+  u.press('Админ');
+  await u.waitForMessage('Введите ваш Username');
+  u.send(username);
+  await u.waitForMessage('Введите пароль');
+  u.send(password);
+  await u.waitForMessage('Вы вошли в систему как Администратор');
+}
+
+/** Bans or unbans by Telegram id, the way staff do (through the service). */
+export async function setBanned(h: Harness, telegramId: number, banned: boolean): Promise<void> {
+  const row = await userRow(h, telegramId);
+  if (!row) throw new Error(`setBanned: user ${telegramId} is not registered`);
+  await h.services.users.setBanned([row.id], banned);
+}
+
+/** How many times the bot called answerCallbackQuery for each query id (failed calls included). */
+export function answerCounts(emulator: TelegramEmulator): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const call of emulator.callsOf('answerCallbackQuery')) {
+    const id = String(call.params.callback_query_id);
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Every press answered exactly once, once the bot has gone quiet; returns the ids that were not. */
+export async function unansweredOrTwice(h: Harness, presses: { queryId: string }[]): Promise<string[]> {
+  await h.emulator.settle();
+  const counts = answerCounts(h.emulator);
+  return presses.map((p) => `${p.queryId}×${counts.get(p.queryId) ?? 0}`).filter((s) => !s.endsWith('×1'));
+}
+
+/** The shop's row as stored now. */
+export async function shopRow(h: Harness, shopId: number) {
+  return h.services.shops.findById(shopId);
+}
+
+/** Ids of the shops linked to a Telegram user. */
+export async function linkedShopIds(h: Harness, telegramId: number): Promise<number[]> {
+  const row = await userRow(h, telegramId);
+  return row ? h.services.links.listLinkedShopIds(row.id) : [];
+}
+
+/** The callback data of a message's buttons, row by row (what a stale press would send again). */
+export function keyboardData(m: BotMessageView): string[][] {
+  const markup = m.reply_markup as InlineKeyboardMarkup | undefined;
+  return (markup?.inline_keyboard ?? []).map((row) => row.map((b) => b.callback_data ?? ''));
+}
+
+/** The callback data of the button labelled `label` on message `m`. */
+export function dataOf(m: BotMessageView, label: string): string {
+  const markup = m.reply_markup as InlineKeyboardMarkup | undefined;
+  const button = markup?.inline_keyboard.flat().find((b) => b.text === label);
+  if (!button?.callback_data) throw new Error(`dataOf: no button [${label}] on #${m.message_id}`);
+  return button.callback_data;
 }

@@ -19,9 +19,13 @@ export function profileOf(ctx: BotContext): TelegramProfile {
 export const lockedText = (ctx: BotContext, seconds: number) =>
   ctx.t.loginLocked(Math.max(1, Math.ceil(seconds / 60)));
 
-/** The role buttons work only for someone not logged in; a logged-in user is told how to switch. */
+/**
+ * The role buttons work only for someone not logged in; a logged-in user is told how to switch.
+ * The gate sets ctx.user for an inactive user too (access puts "inactive" before "logged out"),
+ * so the sign-out flag is checked here: a signed-out user may log in again, paid up or not.
+ */
 async function alreadyLoggedIn(ctx: BotContext): Promise<boolean> {
-  if (!ctx.user) return false;
+  if (!ctx.user || ctx.user.isLoggedOut) return false;
   await ctx.answer(ctx.t.alreadyLoggedIn);
   await home(ctx);
   return true;

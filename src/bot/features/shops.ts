@@ -8,8 +8,15 @@ import { show } from '../ui.js';
 
 export const viewer = (ctx: BotContext): Viewer => ({ id: ctx.user!.id, role: ctx.user!.role });
 
-export async function showList(ctx: BotContext, list: ListKind, offset: number): Promise<void> {
+/** The list page; `toast` answers the press once the page is read, so a failed read answers with the error. */
+export async function showList(
+  ctx: BotContext,
+  list: ListKind,
+  offset: number,
+  toast?: string,
+): Promise<void> {
   const page = await ctx.deps.services.shops.list(viewer(ctx), offset, ctx.deps.config.bot.listLimit);
+  if (toast !== undefined) await ctx.answer(toast);
   await show(ctx, screens.shopList(ctx.t, list, page));
 }
 
@@ -40,12 +47,15 @@ export const shopsFeature: Feature = {
       level: 'member',
       run: async (ctx, d) => {
         if (d.list === 'unlink' && ctx.user!.role !== 'seller') {
-          await ctx.answer(ctx.t.toastOutdated);
-          await showList(ctx, 'shops', 0);
+          await showList(ctx, 'shops', 0, ctx.t.toastOutdated);
           return;
         }
-        await ctx.answer(d.list === 'shops' ? ctx.t.toastShopList : ctx.t.toastUnlinkList);
-        await showList(ctx, d.list, d.offset);
+        await showList(
+          ctx,
+          d.list,
+          d.offset,
+          d.list === 'shops' ? ctx.t.toastShopList : ctx.t.toastUnlinkList,
+        );
       },
     },
     shop: {

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestUser } from '../emulator/emulator.js';
+import {
+  linkedShopIds,
+  loginAdmin,
+  newUser,
+  seedAdmin,
+  seedSeller,
+  seedShop,
+  shopRow,
+  sql,
+  startHarness,
+  unansweredOrTwice,
+  type Harness,
+} from '../support/bot-harness.js';
+
+/** F29 (and F30): button data is checked, forged data changes nothing, buttons survive restarts. */
+describe('buttons', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function sellerMenu(u: TestUser, ...keys: string[]) {
+    await seedSeller(h, u, ...keys);
+    u.send('/menu');
+    return u.waitForMessage('Главное меню');
+  }
+
+  it('bug 23: forged data for someone else’s shop changes nothing and is answered', async () => {
+    const mine = await seedShop(h.services, 'Моя');
+    const theirs = await seedShop(h.services, 'Чужая', { updatePrices: false });
+    const owner = newUser(h);
+    await seedSeller(h, owner, theirs.apiKey);
+    const u = newUser(h);
+    const menu = await sellerMenu(u, mine.apiKey);
+    const id = theirs.shop.id;
+    const forged = [
+      `1:ta:${id}:0:0`,
+      `1:tp:${id}:1:0`,
+      `1:si:${id}:0`,
+      `1:sm:${id}:0`,
+      `1:uy:${id}:0`,
+      `1:ua:${id}:0`,
+    ];
+    const presses = [];
+    for (const data of forged) {
+      const q = u.pressData(menu.message_id, data);
+      presses.push(q);
+      expect((await u.answerOf(q.queryId)).text).toBe('Этот магазин больше недоступен.');
+      await h.emulator.settle();
+      // What the user sees is their own list, never the other shop.
+      expect(u.chat().some((m) => m.text.includes('Чужая'))).toBe(false);
+    }
+    const row = await shopRow(h, id);
+    expect(row).toMatchObject({ isActive: true, updatePrices: false });
+    expect(await linkedShopIds(h, owner.id)).toEqual([id]);
+    expect(await linkedShopIds(h, u.id)).toEqual([mine.shop.id]);
+    expect(await unansweredOrTwice(h, presses)).toEqual([]);
+  });
+
+  it('unknown, garbage or over-long data gets "outdated" and a fresh menu in its place', async () => {
+    const s = await seedShop(h.services, 'Любая');
+    const u = newUser(h, { first_name: 'Ира' });
+    const menu = await sellerMenu(u, s.apiKey);
+    const presses = [];
+    for (const data of [
+      '',
+      'garbage',
+      'shop_list',
+      '2:m',
+      '1:ta:1:2:0',
+      '1:l:-1',
+      '1:sm:99999999999:0',
+      `1:${'x'.repeat(200)}`,
+    ]) {
+      const q = u.pressData(menu.message_id, data);
+      presses.push(q);
+      expect(await u.answerOf(q.queryId)).toMatchObject({ text: 'Кнопка устарела' });
+      await h.emulator.settle();
+      const now = u.chat().find((m) => m.message_id === menu.message_id)!;
+      expect(now.text).toBe(
+        'Извините, эта кнопка устарела 😕 Вот актуальное меню.\n\nГлавное меню (Ира: Продавец):',
+      );
+      expect(now.buttons.flat()).toContain('📋 Список магазинов 📋');
+    }
+    expect(await unansweredOrTwice(h, presses)).toEqual([]);
+  });
+
+  it('an outdated button ends a pending input', async () => {
+    const s = await seedShop(h.services, 'Ещё одна');
+    const other = await seedShop(h.services, 'Не добавлять');
+    const u = newUser(h);
+    const menu = await sellerMenu(u, s.apiKey);
+    u.press('➕ Добавить магазин ➕');
+    await u.waitForMessage('Введите API key');
+    const q = u.pressData(menu.message_id, 'nonsense');
+    await u.answerOf(q.queryId);
+    await h.emulator.settle();
+    u.send(other.apiKey);
+    await u.waitForMessage('Сейчас бот не ожидает ввода текста');
+    expect(await linkedShopIds(h, u.id)).toEqual([s.shop.id]);
+  });
+
+  it('every button the bot sent carried at most 64 bytes of data, even with large ids', async () => {
+    await sql(h, `SELECT setval(pg_get_serial_sequence('shops', 'id'), 2147483000)`);
+    const big = await seedShop(h.services, 'Магазин с огромным номером и очень длинным названием'.repeat(4));
+    expect(big.shop.id).toBeGreaterThan(2147483000);
+    const { username, password } = await seedAdmin(h.services, 'walker', 'walker password 1');
+    const admin = newUser(h);
+    await loginAdmin(admin, username, password);
+    const u = newUser(h);
+    await sellerMenu(u, big.apiKey);
+    // Walk every screen a seller can reach.
+    const steps: [string | RegExp, string | RegExp][] = [
+      ['❔ Помощь ❔', '@market_support'],
+      ['🏠 Главное меню', 'Главное меню'],
+      ['⚡️ Подписка ⚡️', 'Подписка пользователя'],
+      ['⟵', 'Главное меню'],
+      ['📋 Список магазинов 📋', 'Доступные магазины'],
+      [/🟢$/, 'Магазин:'],
+      ['ℹ️ Информация о магазине ℹ️', 'Детальная информация'],
+      ['⟵', 'Магазин:'],
+      ['🔘 Активация 🔘', 'Активен'],
+      ['⏹ Деактивировать ⏹', 'Активен: 🔴'],
+      ['⟵', 'Магазин:'],
+      ['💰 Обновление цен 💰', 'Обновление цен:'],
+      ['▶️ Включить ▶️', 'Обновление цен: ВКЛ'],
+      ['⟵', 'Магазин:'],
+      ['⟵', 'Доступные магазины'],
+      ['⟵', 'Главное меню'],
+      ['➖ Отвязать магазин ➖', 'Открепление'],
+      [/🔴$/, 'Открепить магазин'],
+      ['Нет', 'Открепление'],
+      ['⟵', 'Главное меню'],
+      ['➕ Добавить магазин ➕', 'Введите API key'],
+      ['⟵', 'Главное меню'],
+    ];
+    for (const [button, expected] of steps) {
+      u.press(button);
+      await u.waitForMessage(expected);
+    }
+    await h.emulator.settle();
+    const sent = ['sendMessage', 'editMessageText', 'editMessageReplyMarkup']
+      .flatMap((m) => h.emulator.callsOf(m))
+      .filter((c) => c.params.reply_markup !== undefined);
+    const datas = sent.flatMap((c) => {
+      const markup =
+        typeof c.params.reply_markup === 'string' ? JSON.parse(c.params.reply_markup) : c.params.reply_markup;
+      return ((markup as { inline_keyboard?: { callback_data?: string }[][] }).inline_keyboard ?? [])
+        .flat()
+        .map((b) => b.callback_data ?? '');
+    });
+    expect(datas.length).toBeGreaterThan(50);
+    expect(datas.filter((d) => Buffer.byteLength(d, 'utf8') > 64 || d === '')).toEqual([]);
+    expect(datas.some((d) => d.includes(String(big.shop.id)))).toBe(true);
+    const refused = sent.filter((c) => /BUTTON_DATA_INVALID/.test(c.description ?? ''));
+    expect(refused).toEqual([]);
+  });
+
+  it('buttons keep working after a restart (bug 28)', async () => {
+    const s = await seedShop(h.services, 'Переживёт');
+    const u = newUser(h);
+    await sellerMenu(u, s.apiKey);
+    u.press('📋 Список магазинов 📋');
+    await u.waitForMessage('Доступные магазины');
+    u.press('Переживёт 🟢');
+    await u.waitForMessage('Магазин: Переживёт');
+    u.press('🔘 Активация 🔘');
+    const screen = await u.waitForMessage('Активен: 🟢');
+    await h.restart();
+    const q = u.press('⏹ Деактивировать ⏹', { messageId: screen.message_id });
+    await u.waitForMessage('Активен: 🔴');
+    expect((await u.answerOf(q.queryId)).text).toBe('Магазин деактивирован');
+    expect((await shopRow(h, s.shop.id))?.isActive).toBe(false);
+    u.press('⟵');
+    await u.waitForMessage('Магазин: Переживёт');
+  });
+});

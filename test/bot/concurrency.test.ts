@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { PressResult, TestUser } from '../emulator/emulator.js';
+import {
+  answerCounts,
+  newUser,
+  seedSeller,
+  seedShop,
+  shopRow,
+  sql,
+  startHarness,
+  type Harness,
+  keyboardData,
+} from '../support/bot-harness.js';
+
+/**
+ * Many users at once and one user pressing fast leave the database consistent (bug 7, bug 30).
+ * The emulator's rate limits are off here: this file is about the database, not about 429s
+ * (errors.test.ts covers those).
+ */
+describe('concurrency', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({}, { rateLimit: false });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function toActivation(u: TestUser, shopName: string) {
+    u.send('/menu');
+    await u.waitForMessage('Главное меню', 15_000);
+    u.press('📋 Список магазинов 📋');
+    await u.waitForMessage('Доступные магазины', 15_000);
+    u.press(`${shopName} 🟢`);
+    await u.waitForMessage(`Магазин: ${shopName}`, 15_000);
+    u.press('🔘 Активация 🔘');
+    return u.waitForMessage('Активен: 🟢', 15_000);
+  }
+
+  it('100 sellers of 10 shared shops press "Deactivate" at once: each shop changes once, all answered once', async () => {
+    const shops: { id: number; name: string; key: string }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { shop, apiKey } = await seedShop(h.services, `Общая ${i}`);
+      shops.push({ id: shop.id, name: `Общая ${i}`, key: apiKey });
+    }
+    const users = Array.from({ length: 100 }, (_, i) => ({ u: newUser(h), shop: shops[i % 10] }));
+    for (const { u, shop } of users) await seedSeller(h, u, shop.key);
+    await Promise.all(users.map(({ u, shop }) => toActivation(u, shop.name)));
+    await h.emulator.settle();
+
+    const presses: { press: PressResult; shopId: number }[] = users.map(({ u, shop }) => ({
+      press: u.press('⏹ Деактивировать ⏹'),
+      shopId: shop.id,
+    }));
+    const answers = await Promise.all(
+      presses.map(({ press }, i) => users[i].u.answerOf(press.queryId, 20_000)),
+    );
+    await h.emulator.settle(200, 30_000);
+
+    for (const shop of shops) expect((await shopRow(h, shop.id))?.isActive).toBe(false);
+    const counts = answerCounts(h.emulator);
+    expect(presses.filter(({ press }) => counts.get(press.queryId) !== 1)).toEqual([]);
+    // Per shop: exactly one press changed it, the other nine found it already set.
+    for (const shop of shops) {
+      const texts = presses
+        .map((p, i) => ({ p, text: answers[i].text }))
+        .filter(({ p }) => p.shopId === shop.id)
+        .map(({ text }) => text)
+        .sort();
+      expect(texts).toEqual(['Магазин деактивирован', ...Array(9).fill('Уже установлено')].sort());
+    }
+    // Everybody sees the truth.
+    for (const { u } of users) expect(u.lastBotMessage()?.text).toMatch(/Активен: 🔴$/);
+    const [{ n }] = await sql<{ n: number }>(h, `SELECT count(*)::int AS n FROM shop_links`);
+    expect(n).toBe(100);
+  }, 60_000);
+
+  it('one user pressing two stale toggles 20 times fast ends on the last value asked for', async () => {
+    const { shop, apiKey } = await seedShop(h.services, 'Дёрганая');
+    const u = newUser(h);
+    await seedSeller(h, u, apiKey);
+    // Screen A offers "Deactivate" (value false), screen B, drawn after, offers "Activate" (value true).
+    const a = await toActivation(u, 'Дёрганая');
+    const off = keyboardData(a)[0][0];
+    u.press('⏹ Деактивировать ⏹', { messageId: a.message_id });
+    const b = await u.waitForMessage('Активен: 🔴');
+    const on = keyboardData(b)[0][0];
+    expect([off, on].map((d) => d.split(':')[3])).toEqual(['0', '1']);
+    await h.emulator.settle();
+
+    const presses: PressResult[] = [];
+    for (let i = 0; i < 20; i++) presses.push(u.pressData(a.message_id, i % 2 === 0 ? off : on));
+    await Promise.all(presses.map((p) => u.answerOf(p.queryId, 20_000)));
+    await h.emulator.settle();
+    // Updates of one chat run in order, so the last press (value true) wins.
+    expect((await shopRow(h, shop.id))?.isActive).toBe(true);
+    const counts = answerCounts(h.emulator);
+    expect(presses.filter((p) => counts.get(p.queryId) !== 1)).toEqual([]);
+    expect(u.chat().find((m) => m.message_id === a.message_id)?.text).toBe('Магазин: Дёрганая\nАктивен: 🟢');
+  }, 30_000);
+
+  it('the same user hammering the list and menus keeps one session and no stray rows', async () => {
+    const { apiKey } = await seedShop(h.services, 'Спокойная');
+    const u = newUser(h);
+    await seedSeller(h, u, apiKey);
+    u.send('/menu');
+    const menu = await u.waitForMessage('Главное меню');
+    const data = keyboardData(menu).flat();
+    const presses = Array.from({ length: 20 }, (_, i) => u.pressData(menu.message_id, data[i % data.length]));
+    await Promise.all(presses.map((p) => u.answerOf(p.queryId, 20_000)));
+    await h.emulator.settle();
+    const sessions = await sql(h, `SELECT key FROM bot_sessions WHERE key = $1`, [`u:${u.id}`]);
+    expect(sessions.length).toBeLessThanOrEqual(1);
+    const [{ n }] = await sql<{ n: number }>(
+      h,
+      `SELECT count(*)::int AS n FROM telegram_users WHERE telegram_id = $1`,
+      [u.id],
+    );
+    expect(n).toBe(1);
+    const counts = answerCounts(h.emulator);
+    expect(presses.filter((p) => counts.get(p.queryId) !== 1)).toEqual([]);
+  }, 30_000);
+});

@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  linkedShopIds,
+  newUser,
+  seedAdmin,
+  seedSeller,
+  seedShop,
+  sql,
+  startHarness,
+  userRow,
+  type Harness,
+} from '../support/bot-harness.js';
+
+/** Sessions in the database: restarts resume, typed input expires and is dropped on navigation (bug 8, 28, 29). */
+describe('sessions', () => {
+  let h: Harness;
+  let admin: { username: string; password: string };
+  beforeAll(async () => {
+    h = await startHarness();
+    admin = await seedAdmin(h.services, 'resumer', 'resumer password 1');
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('a restart during the admin login resumes at the password prompt', async () => {
+    const u = newUser(h);
+    u.send('/start');
+    await u.waitForMessage('Выберите роль');
+    u.press('Админ');
+    await u.waitForMessage('Введите ваш Username');
+    u.send(admin.username);
+    await u.waitForMessage('Введите пароль');
+    await h.restart();
+    const pass = u.send(admin.password);
+    await u.waitForMessage('Вы вошли в систему как Администратор');
+    expect(u.userMessages().find((m) => m.message_id === pass.message_id)?.deleted).toBe(true);
+    expect((await userRow(h, u.id))?.role).toBe('admin');
+    // The session row is gone once nothing is pending.
+    const rows = await sql(h, `SELECT data FROM bot_sessions WHERE key = $1`, [`u:${u.id}`]);
+    expect(rows).toEqual([]);
+  });
+
+  it('typed input expires after ten minutes: the key is deleted, not used, and the user told', async () => {
+    const s = await seedShop(h.services, 'Не успел');
+    const u = newUser(h);
+    u.send('/start');
+    await u.waitForMessage('Выберите роль');
+    u.press('Продавец');
+    await u.waitForMessage('Введите API key');
+    await h.emulator.settle();
+    const [row] = await sql<{ data: { expect: { kind: string; at: number } } }>(
+      h,
+      `SELECT data FROM bot_sessions WHERE key = $1`,
+      [`u:${u.id}`],
+    );
+    expect(row.data.expect.kind).toBe('seller_key');
+    // Move the prompt eleven minutes into the past.
+    await sql(
+      h,
+      `UPDATE bot_sessions SET data = jsonb_set(data, '{expect,at}', to_jsonb($2::bigint)) WHERE key = $1`,
+      [`u:${u.id}`, Date.now() - 11 * 60 * 1000],
+    );
+    const sent = u.send(s.apiKey);
+    await u.waitForMessage('Время ожидания ввода истекло. Начните заново.');
+    await u.waitForMessage('Выберите роль:');
+    expect(u.userMessages().find((m) => m.message_id === sent.message_id)?.deleted).toBe(true);
+    expect(await userRow(h, u.id)).toBeNull();
+  });
+
+  it('input nine minutes old is still taken', async () => {
+    const s = await seedShop(h.services, 'Успел');
+    const u = newUser(h);
+    u.send('/start');
+    await u.waitForMessage('Выберите роль');
+    u.press('Продавец');
+    await u.waitForMessage('Введите API key');
+    await h.emulator.settle();
+    await sql(
+      h,
+      `UPDATE bot_sessions SET data = jsonb_set(data, '{expect,at}', to_jsonb($2::bigint)) WHERE key = $1`,
+      [`u:${u.id}`, Date.now() - 9 * 60 * 1000],
+    );
+    u.send(s.apiKey);
+    await u.waitForMessage('Вы вошли в систему как Продавец');
+  });
+
+  describe('bug 8: navigating elsewhere drops the pending input', () => {
+    for (const [via, button, expected] of [
+      ['the shop list', '📋 Список магазинов 📋', 'Доступные магазины'],
+      ['the subscription screen', '⚡️ Подписка ⚡️', 'Подписка пользователя'],
+      ['/menu', null, 'Главное меню'],
+    ] as const) {
+      it(`via ${via}: later text is not taken for a key`, async () => {
+        const mine = await seedShop(h.services, `Моя ${via}`);
+        // A key that looks like one to the "unexpected secret" check (letters and digits).
+        const other = await seedShop(h.services, `Другая ${via}`, {
+          apiKey: `mk_${Math.random().toString(36).slice(2)}7Q${Date.now()}`,
+        });
+        const u = newUser(h);
+        await seedSeller(h, u, mine.apiKey);
+        u.send('/menu');
+        const first = await u.waitForMessage('Главное меню');
+        u.send('/menu');
+        const second = await u.waitForMessage('Главное меню');
+        u.press('➕ Добавить магазин ➕', { messageId: second.message_id });
+        await u.waitForMessage('Введите API key');
+        // Leave the prompt straight for another screen, from the older menu.
+        if (button) u.press(button, { messageId: first.message_id });
+        else u.send('/menu');
+        await u.waitForMessage(expected);
+        const typed = u.send(other.apiKey);
+        await u.waitForMessage('Сейчас бот не ожидает ввода текста');
+        expect(await linkedShopIds(h, u.id)).toEqual([mine.shop.id]);
+        // It looked like a key, so it was deleted anyway.
+        expect(u.userMessages().find((m) => m.message_id === typed.message_id)?.deleted).toBe(true);
+      });
+    }
+
+    it('help keeps the input: the prompt can be read and then answered', async () => {
+      const mine = await seedShop(h.services, 'Моя с помощью');
+      const other = await seedShop(h.services, 'Добавлю после помощи');
+      const u = newUser(h);
+      await seedSeller(h, u, mine.apiKey);
+      u.send('/menu');
+      await u.waitForMessage('Главное меню');
+      u.press('➕ Добавить магазин ➕');
+      await u.waitForMessage('Введите API key');
+      u.send('/help');
+      await u.waitForMessage('@market_support');
+      u.send(other.apiKey);
+      await u.waitForMessage('✅ Магазин');
+      expect((await linkedShopIds(h, u.id)).sort()).toEqual([mine.shop.id, other.shop.id].sort());
+    });
+  });
+});
