@@ -99,7 +99,10 @@ export class AuthService {
     if (lock?.locked) return { ok: false, reason: 'locked', retryAfterSeconds: lock.retryAfterSeconds };
     const passwordOk = await verifyPassword(password, staff?.hash ?? (await dummyPasswordHash()));
     if (!staff || !passwordOk || !staff.isActive || !staff.isTelegramAdmin) {
-      await Promise.all([limiter.fail(BOT_SCOPE, profile.telegramId), limiter.fail(BOT_ADMIN_SCOPE, usernameKey)]);
+      await Promise.all([
+        limiter.fail(BOT_SCOPE, profile.telegramId),
+        limiter.fail(BOT_ADMIN_SCOPE, usernameKey),
+      ]);
       return { ok: false, reason: 'wrong_credentials' };
     }
     const user = await this.ds.transaction(async (em) => {
