@@ -18,6 +18,8 @@ export const ROLES = ['admin', 'seller'] as const;
 export type Role = (typeof ROLES)[number];
 
 @Entity({ name: 'telegram_users' })
+// Trigram index for the panel's username search: made by a migration, which TypeORM can't express.
+@Index('ix_telegram_users_username_trgm', { synchronize: false })
 export class TelegramUser extends BaseEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;
