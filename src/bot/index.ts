@@ -30,7 +30,8 @@ export const ALLOWED_UPDATES = [
 const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** One word that looks like a key or password: deleted even when no input was expected. */
-const looksSecret = (text: string) => /^\S{12,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text);
+const looksSecret = (text: string) =>
+  /^mk_\S{8,}$/.test(text) || (/^\S{12,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text));
 
 /** The chat whose updates must stay in order; updates of different chats run side by side. */
 export function chatKey(update: Update): string | undefined {

@@ -229,6 +229,13 @@ describe('start, help, menu, cancel, sign out', () => {
       await u.waitForMessage('похоже на ключ или пароль');
       expect(u.userMessages().find((m) => m.message_id === sent.message_id)?.deleted).toBe(true);
     });
+
+    it('is deleted when it is in the format of our shop keys, digits or not', async () => {
+      const u = newUser(h);
+      const sent = u.send('mk_abcdefghijklmnopqrstuvwxyzABCDEF');
+      await u.waitForMessage('похоже на ключ или пароль');
+      expect(u.userMessages().find((m) => m.message_id === sent.message_id)?.deleted).toBe(true);
+    });
   });
 
   describe('updates the bot does not serve (bug 10, bug 15)', () => {
