@@ -6,8 +6,7 @@
  *
  * With DATABASE_URL a scratch database is created next to the one named and dropped at the end.
  * Seeds with generate_series, logs in as a staff member, then times each list request (default
- * sort, a filter, a search…) and prints p50/p95 in milliseconds. ROWS and RUNS tune it;
- * WITH_TRGM=1 first creates the pg_trgm indexes the panel asks for (PostgreSQL server only).
+ * sort, a filter, a search…) and prints p50/p95 in milliseconds. ROWS and RUNS tune it.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -61,15 +60,6 @@ async function seed(db: Database): Promise<void> {
     SELECT 'Shop ' || g, 'shop-' || g, encode(sha256(('key-' || g)::bytea), 'hex'),
            'mk_' || substr(md5(g::text), 1, 3), 'client-' || g, 'Vendor ' || (g % 1000), g % 7 <> 0, g % 2 = 0
     FROM generate_series(1, ${ROWS}) g`);
-  if (process.env.WITH_TRGM) {
-    // The indexes asked for in the panel's report (not in the migrations yet): substring search.
-    await q('CREATE EXTENSION IF NOT EXISTS pg_trgm');
-    await q(
-      'CREATE INDEX ix_telegram_users_username_trgm ON telegram_users USING gin (username gin_trgm_ops)',
-    );
-    await q('CREATE INDEX ix_shops_name_trgm ON shops USING gin (name gin_trgm_ops)');
-    await q('CREATE INDEX ix_shops_vendor_name_trgm ON shops USING gin (vendor_name gin_trgm_ops)');
-  }
   await q('ANALYZE');
 }
 
