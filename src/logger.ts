@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -21,6 +21,8 @@ const redact = [
   '*.apiKeyHash',
 ];
 
-export function createLogger(level: string, name = 'market-bot'): Logger {
-  return pino({ name, level, redact: { paths: redact, censor: '[redacted]' } });
+/** JSON lines on stdout, or on `destination` (tests read what was logged). */
+export function createLogger(level: string, name = 'market-bot', destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: redact, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }

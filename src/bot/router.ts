@@ -88,6 +88,7 @@ export async function gate(ctx: BotContext, level: Level, roles?: Role[]): Promi
 /** What /start shows: the menu, or whatever stands in the way of it. */
 export async function home(ctx: BotContext, opts: { asNew?: boolean; prefix?: string } = {}): Promise<void> {
   const access = await ctx.deps.services.users.access(ctx.from!.id);
+  ctx.deps.logger.debug({ user: ctx.from!.id, access: access.kind }, 'home screen');
   const screen =
     access.kind === 'ok'
       ? screens.userMenu(ctx.t, ctx.fullName, access.user.role, opts.prefix)

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createBot, type Bot } from '../../src/bot/index.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import {
   TelegramEmulator,
@@ -32,6 +32,7 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   emulatorOptions: EmulatorOptions = {},
+  opts: { logger?: Logger } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase();
   const emulator = new TelegramEmulator({ token: TOKEN, ...emulatorOptions });
@@ -46,7 +47,7 @@ export async function startHarness(
     HELP_ADMIN_USERNAME: 'market_support',
     ...env,
   });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
   const build = () =>
     createBot({ config, dataSource: db.dataSource, services, logger }, { pollTimeoutSeconds: 1 });

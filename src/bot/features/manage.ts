@@ -74,6 +74,7 @@ export const manageFeature: Feature = {
             screens.prompt(ctx.t, lockedText(ctx, result.retryAfterSeconds ?? 60), { a: 'menu' }),
           );
         } else {
+          ctx.deps.logger.info({ user: ctx.from!.id }, 'add shop: wrong key');
           ctx.session.expect = { kind: 'add_key', at: Date.now() };
           await replace(ctx, waitId, screens.prompt(ctx.t, ctx.t.wrongApiKey, { a: 'menu' }));
         }

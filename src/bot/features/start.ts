@@ -23,7 +23,13 @@ async function cancel(ctx: BotContext): Promise<void> {
 /** /start, /menu, /help, /cancel, /sign_out, and the buttons that lead to the same places. */
 export const startFeature: Feature = {
   commands: {
-    start: { level: 'public', run: (ctx) => home(ctx, { asNew: true }) },
+    start: {
+      level: 'public',
+      run: (ctx) => {
+        ctx.deps.logger.info({ user: ctx.from!.id }, 'start');
+        return home(ctx, { asNew: true });
+      },
+    },
     menu: {
       level: 'member',
       run: (ctx) => reply(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user!.role)).then(() => undefined),
