@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { PASSWORD_MIN_LENGTH } from '../services/staff.js';
 
 /**
  * The account and shop rules the CLI enforces, as zod schemas so that loaddata reports them with the
  * field's path and the interactive commands show the same sentences.
  */
 export const USERNAME_RULE = 'expected 1 to 150 characters: letters, digits and @ . + - _';
-export const PASSWORD_MIN_LENGTH = 8;
+export { PASSWORD_MIN_LENGTH };
 
 export const usernameSchema = z
   .string()
@@ -42,50 +43,5 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, field: string): s
   return r.success ? undefined : `${field}: ${r.error.issues[0].message}`;
 }
 
-const CYRILLIC: Record<string, string> = {
-  а: 'a',
-  б: 'b',
-  в: 'v',
-  г: 'g',
-  д: 'd',
-  е: 'e',
-  ё: 'e',
-  ж: 'zh',
-  з: 'z',
-  и: 'i',
-  й: 'y',
-  к: 'k',
-  л: 'l',
-  м: 'm',
-  н: 'n',
-  о: 'o',
-  п: 'p',
-  р: 'r',
-  с: 's',
-  т: 't',
-  у: 'u',
-  ф: 'f',
-  х: 'kh',
-  ц: 'ts',
-  ч: 'ch',
-  ш: 'sh',
-  щ: 'shch',
-  ъ: '',
-  ы: 'y',
-  ь: '',
-  э: 'e',
-  ю: 'yu',
-  я: 'ya',
-};
-
-/** A slug from a shop name, transliterating Russian: «Домашний уют» → domashniy-uyut. */
-export function slugify(name: string): string {
-  return [...name.toLowerCase()]
-    .map((c) => CYRILLIC[c] ?? c)
-    .join('')
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 100)
-    .replace(/-+$/, '');
-}
+/** The same slugs as the panel and the services make: «Домашний уют» → domashniy-uyut. */
+export { slugify } from '../services/slug.js';
