@@ -1,5 +1,6 @@
 import type { Shop } from '../../db/entities/index.js';
-import type { Viewer } from '../../services/shops.js';
+import type { SetOutcome, Viewer } from '../../services/shops.js';
+import type { Texts } from '../texts/index.js';
 import type { ListKind } from '../callback-data.js';
 import type { BotContext } from '../context.js';
 import type { Feature } from '../router.js';
@@ -41,6 +42,50 @@ export async function shopFor(
   return null;
 }
 
+type ShopTarget = { shopId: number; offset: number };
+type DrawShop = (t: Texts, shop: Shop, offset: number) => screens.Screen;
+
+/** A screen about one shop, read fresh: the toast, then the screen in place of the pressed message. */
+function shopScreen(toast: (t: Texts) => string, draw: DrawShop) {
+  return {
+    level: 'member' as const,
+    run: async (ctx: BotContext, d: ShopTarget) => {
+      const shop = await shopFor(ctx, d.shopId, d.offset);
+      if (!shop) return;
+      await ctx.answer(toast(ctx.t));
+      await show(ctx, draw(ctx.t, shop, d.offset));
+    },
+  };
+}
+
+/**
+ * A toggle button: sets the value it carries (the one the screen showed), never flips, then redraws
+ * the screen from the row the write returned. Pressed twice or on a stale screen, it says "already set".
+ */
+function toggle(spec: {
+  field: 'isActive' | 'updatePrices';
+  set: (ctx: BotContext, shopId: number, value: boolean) => Promise<SetOutcome>;
+  toast: (t: Texts, value: boolean) => string;
+  screen: DrawShop;
+}) {
+  return {
+    level: 'member' as const,
+    run: async (ctx: BotContext, d: ShopTarget & { value: boolean }) => {
+      const res = await spec.set(ctx, d.shopId, d.value);
+      if (res.outcome === 'not_found' || !res.shop) {
+        await shopFor(ctx, d.shopId, d.offset);
+        return;
+      }
+      ctx.deps.logger.info(
+        { user: ctx.from!.id, shop: d.shopId, [spec.field]: d.value, outcome: res.outcome },
+        `set ${spec.field}`,
+      );
+      await ctx.answer(res.outcome === 'unchanged' ? ctx.t.toastAlreadySet : spec.toast(ctx.t, d.value));
+      await show(ctx, spec.screen(ctx.t, res.shop, d.offset));
+    },
+  };
+}
+
 export const shopsFeature: Feature = {
   callbacks: {
     list: {
@@ -58,85 +103,21 @@ export const shopsFeature: Feature = {
         );
       },
     },
-    shop: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const shop = await shopFor(ctx, d.shopId, d.offset);
-        if (!shop) return;
-        await ctx.answer(ctx.t.toastShopMenu);
-        await show(ctx, screens.shopMenu(ctx.t, shop, d.offset));
-      },
-    },
-    info: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const shop = await shopFor(ctx, d.shopId, d.offset);
-        if (!shop) return;
-        await ctx.answer(ctx.t.toastShopInfo);
-        await show(ctx, screens.shopInfo(ctx.t, shop, d.offset));
-      },
-    },
-    activation: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const shop = await shopFor(ctx, d.shopId, d.offset);
-        if (!shop) return;
-        await ctx.answer(ctx.t.toastActivation);
-        await show(ctx, screens.activation(ctx.t, shop, d.offset));
-      },
-    },
-    prices: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const shop = await shopFor(ctx, d.shopId, d.offset);
-        if (!shop) return;
-        await ctx.answer(ctx.t.toastPrices);
-        await show(ctx, screens.prices(ctx.t, shop, d.offset));
-      },
-    },
-    set_active: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const res = await ctx.deps.services.shops.setActive(viewer(ctx), d.shopId, d.value);
-        if (res.outcome === 'not_found' || !res.shop) {
-          await shopFor(ctx, d.shopId, d.offset);
-          return;
-        }
-        ctx.deps.logger.info(
-          { user: ctx.from!.id, shop: d.shopId, active: d.value, outcome: res.outcome },
-          'set active',
-        );
-        await ctx.answer(
-          res.outcome === 'unchanged'
-            ? ctx.t.toastAlreadySet
-            : d.value
-              ? ctx.t.toastActivated
-              : ctx.t.toastDeactivated,
-        );
-        await show(ctx, screens.activation(ctx.t, res.shop, d.offset));
-      },
-    },
-    set_prices: {
-      level: 'member',
-      run: async (ctx, d) => {
-        const res = await ctx.deps.services.shops.setUpdatePrices(viewer(ctx), d.shopId, d.value);
-        if (res.outcome === 'not_found' || !res.shop) {
-          await shopFor(ctx, d.shopId, d.offset);
-          return;
-        }
-        ctx.deps.logger.info(
-          { user: ctx.from!.id, shop: d.shopId, updatePrices: d.value, outcome: res.outcome },
-          'set update prices',
-        );
-        await ctx.answer(
-          res.outcome === 'unchanged'
-            ? ctx.t.toastAlreadySet
-            : d.value
-              ? ctx.t.toastPricesOn
-              : ctx.t.toastPricesOff,
-        );
-        await show(ctx, screens.prices(ctx.t, res.shop, d.offset));
-      },
-    },
+    shop: shopScreen((t) => t.toastShopMenu, screens.shopMenu),
+    info: shopScreen((t) => t.toastShopInfo, screens.shopInfo),
+    activation: shopScreen((t) => t.toastActivation, screens.activation),
+    prices: shopScreen((t) => t.toastPrices, screens.prices),
+    set_active: toggle({
+      field: 'isActive',
+      set: (ctx, shopId, value) => ctx.deps.services.shops.setActive(viewer(ctx), shopId, value),
+      toast: (t, value) => (value ? t.toastActivated : t.toastDeactivated),
+      screen: screens.activation,
+    }),
+    set_prices: toggle({
+      field: 'updatePrices',
+      set: (ctx, shopId, value) => ctx.deps.services.shops.setUpdatePrices(viewer(ctx), shopId, value),
+      toast: (t, value) => (value ? t.toastPricesOn : t.toastPricesOff),
+      screen: screens.prices,
+    }),
   },
 };
