@@ -20,7 +20,11 @@ export interface PollerOptions {
  * Long polling with the guarantees Telegraf's loop lacks: updates are handed over as they arrive
  * (no waiting for the slowest of a batch), duplicates are dropped by update_id set membership
  * (ids may jump), network failures back off, and stop() lets in-flight work finish before it
- * confirms the offset, so nothing is lost or handled twice across a restart.
+ * confirms the offset, so nothing is lost or handled twice across a graceful restart.
+ *
+ * Updates are confirmed by the next getUpdates, while their work may still be running: a crash or
+ * SIGKILL drops the updates in flight (at most 64 at a time). Holding the offset back to the oldest
+ * unfinished update would make every long poll return at once with updates already being handled.
  */
 export class Poller {
   private offset = 0;
