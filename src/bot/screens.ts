@@ -128,36 +128,55 @@ export function shopInfo(t: Texts, shop: Shop, offset: number): Screen {
   };
 }
 
-/** The toggle button carries the value it sets, so a stale screen or a double press can't undo a change. */
-export function activation(t: Texts, shop: Shop, offset: number): Screen {
+/**
+ * A screen with one switch: its button carries the value it sets (the opposite of what the screen
+ * shows), so a stale screen or a double press can't undo a change.
+ */
+function switchScreen(
+  t: Texts,
+  text: string,
+  on: boolean,
+  labels: { turnOff: string; turnOn: string },
+  action: 'set_active' | 'set_prices',
+  shop: Shop,
+  offset: number,
+): Screen {
+  const target = { shopId: shop.id, offset };
   return {
-    text: t.activationScreen(shop.name, shop.isActive),
+    text,
     html: true,
     keyboard: [
-      [
-        shop.isActive
-          ? btn(t.btnDeactivate, { a: 'set_active', shopId: shop.id, value: false, offset })
-          : btn(t.btnActivate, { a: 'set_active', shopId: shop.id, value: true, offset }),
-      ],
-      [btn(t.btnBack, { a: 'shop', shopId: shop.id, offset })],
+      [btn(on ? labels.turnOff : labels.turnOn, { a: action, value: !on, ...target })],
+      [btn(t.btnBack, { a: 'shop', ...target })],
     ],
   };
 }
 
+export function activation(t: Texts, shop: Shop, offset: number): Screen {
+  const labels = { turnOff: t.btnDeactivate, turnOn: t.btnActivate };
+  return switchScreen(
+    t,
+    t.activationScreen(shop.name, shop.isActive),
+    shop.isActive,
+    labels,
+    'set_active',
+    shop,
+    offset,
+  );
+}
+
 /** "ON" means prices ARE updated (update_prices = true), the same as the info screen says. */
 export function prices(t: Texts, shop: Shop, offset: number): Screen {
-  return {
-    text: t.pricesScreen(shop.name, shop.updatePrices),
-    html: true,
-    keyboard: [
-      [
-        shop.updatePrices
-          ? btn(t.btnPricesOff, { a: 'set_prices', shopId: shop.id, value: false, offset })
-          : btn(t.btnPricesOn, { a: 'set_prices', shopId: shop.id, value: true, offset }),
-      ],
-      [btn(t.btnBack, { a: 'shop', shopId: shop.id, offset })],
-    ],
-  };
+  const labels = { turnOff: t.btnPricesOff, turnOn: t.btnPricesOn };
+  return switchScreen(
+    t,
+    t.pricesScreen(shop.name, shop.updatePrices),
+    shop.updatePrices,
+    labels,
+    'set_prices',
+    shop,
+    offset,
+  );
 }
 
 export function unlinkConfirm(t: Texts, shop: Shop, offset: number): Screen {
