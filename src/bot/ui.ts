@@ -60,14 +60,10 @@ export async function replace(ctx: BotContext, messageId: number | undefined, sc
   }
 }
 
-/** Updates whose incoming message was already deleted (the router deletes typed secrets first). */
-const deletedIncoming = new WeakSet<BotContext>();
-
-/** Deletes the user's message (a password or key): best effort, once per update, it may be gone already. */
+/** Deletes the user's message (a password or key): best effort, it may be gone already. */
 export async function deleteIncoming(ctx: BotContext): Promise<void> {
   const id = ctx.message?.message_id;
-  if (id === undefined || deletedIncoming.has(ctx)) return;
-  deletedIncoming.add(ctx);
+  if (id === undefined) return;
   try {
     await ctx.telegram.deleteMessage(ctx.chat!.id, id);
   } catch (err) {

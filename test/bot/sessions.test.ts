@@ -5,6 +5,7 @@ import {
   seedAdmin,
   seedSeller,
   seedShop,
+  sessionOf,
   sql,
   startHarness,
   userRow,
@@ -37,8 +38,7 @@ describe('sessions', () => {
     expect(u.userMessages().find((m) => m.message_id === pass.message_id)?.deleted).toBe(true);
     expect((await userRow(h, u.id))?.role).toBe('admin');
     // The session row is gone once nothing is pending.
-    const rows = await sql(h, `SELECT data FROM bot_sessions WHERE key = $1`, [`u:${u.id}`]);
-    expect(rows).toEqual([]);
+    expect(await sessionOf(h, u.id, (rows) => rows.length === 0)).toEqual([]);
   });
 
   it('typed input expires after ten minutes: the key is deleted, not used, and the user told', async () => {
@@ -48,13 +48,8 @@ describe('sessions', () => {
     await u.waitForMessage('Выберите роль');
     u.press('Продавец');
     await u.waitForMessage('Введите API key');
-    await h.emulator.settle();
-    const [row] = await sql<{ data: { expect: { kind: string; at: number } } }>(
-      h,
-      `SELECT data FROM bot_sessions WHERE key = $1`,
-      [`u:${u.id}`],
-    );
-    expect(row.data.expect.kind).toBe('seller_key');
+    const [row] = await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
+    expect(row.data.expect?.kind).toBe('seller_key');
     // Move the prompt eleven minutes into the past.
     await sql(
       h,
@@ -75,7 +70,7 @@ describe('sessions', () => {
     await u.waitForMessage('Выберите роль');
     u.press('Продавец');
     await u.waitForMessage('Введите API key');
-    await h.emulator.settle();
+    await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
     await sql(
       h,
       `UPDATE bot_sessions SET data = jsonb_set(data, '{expect,at}', to_jsonb($2::bigint)) WHERE key = $1`,

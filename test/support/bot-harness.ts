@@ -222,3 +222,30 @@ export function dataOf(m: BotMessageView, label: string): string {
   if (!button?.callback_data) throw new Error(`dataOf: no button [${label}] on #${m.message_id}`);
   return button.callback_data;
 }
+
+/**
+ * Reads until `ok` holds or `timeoutMs` passes, then returns the last read. The bot saves a session
+ * just after it answers (inside the chat's queue, so the user's next update always sees it), so a
+ * test that reads the table right after an answer must wait for the write.
+ */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The stored session of a user, once it has been written as `ok` expects. */
+export function sessionOf(h: Harness, telegramId: number, ok: (rows: { data: SessionRow }[]) => boolean) {
+  return eventually(
+    () => sql<{ data: SessionRow }>(h, `SELECT data FROM bot_sessions WHERE key = $1`, [`u:${telegramId}`]),
+    ok,
+  );
+}
+type SessionRow = { expect?: { kind: string; at: number; username?: string } };

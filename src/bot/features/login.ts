@@ -2,7 +2,7 @@ import type { TelegramProfile } from '../../services/users.js';
 import type { BotContext } from '../context.js';
 import { home, type Feature } from '../router.js';
 import * as screens from '../screens.js';
-import { deleteIncoming, replace, reply, show } from '../ui.js';
+import { replace, reply, show } from '../ui.js';
 
 export function profileOf(ctx: BotContext): TelegramProfile {
   const from = ctx.from!;
@@ -68,8 +68,6 @@ export const loginFeature: Feature = {
     admin_username: {
       level: 'login',
       run: async (ctx, text) => {
-        // The username is half of a credential: it doesn't stay in the chat either.
-        await deleteIncoming(ctx);
         ctx.session.expect = { kind: 'admin_password', at: Date.now(), username: text.trim().slice(0, 150) };
         await reply(ctx, screens.prompt(ctx.t, ctx.t.enterPassword, { a: 'cancel' }, ctx.t.btnCancel));
       },
@@ -77,7 +75,6 @@ export const loginFeature: Feature = {
     admin_password: {
       level: 'login',
       run: async (ctx, password) => {
-        await deleteIncoming(ctx);
         const username = ctx.session.expect?.username ?? '';
         const waitId = await reply(ctx, { text: ctx.t.passwordReceived });
         const result = await ctx.deps.services.auth.adminLogin(profileOf(ctx), username, password);
@@ -98,7 +95,6 @@ export const loginFeature: Feature = {
     seller_key: {
       level: 'login',
       run: async (ctx, apiKey) => {
-        await deleteIncoming(ctx);
         const waitId = await reply(ctx, { text: ctx.t.apiKeyReceived });
         const result = await ctx.deps.services.auth.sellerLogin(profileOf(ctx), apiKey.trim());
         if (result.ok) {

@@ -1,7 +1,7 @@
 import { cut } from '../texts/index.js';
 import type { Feature } from '../router.js';
 import * as screens from '../screens.js';
-import { deleteIncoming, replace, reply, show } from '../ui.js';
+import { replace, reply, show } from '../ui.js';
 import { lockedText } from './login.js';
 import { shopFor, showList, viewer } from './shops.js';
 
@@ -49,7 +49,6 @@ export const manageFeature: Feature = {
       level: 'member',
       roles: ['seller'],
       run: async (ctx, apiKey) => {
-        await deleteIncoming(ctx);
         const waitId = await reply(ctx, { text: ctx.t.apiKeyReceived });
         const result = await ctx.deps.services.auth.addShop(
           { ...viewer(ctx), telegramId: ctx.from!.id },
