@@ -94,10 +94,6 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   };
 }
 
-export function poolOf(dataSource: DataSource): import('pg').Pool {
-  return (dataSource.driver as unknown as { master: import('pg').Pool }).master;
-}
-
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const done = await dataSource.runMigrations({ transaction: 'each' });
   return done.map((m) => m.name);
