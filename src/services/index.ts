@@ -49,14 +49,24 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
 export { AuditService, type AuditEntry } from './audit.js';
 export { AuthService, BOT_SCOPE } from './auth.js';
 export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } from './auth.js';
-export { DashboardService, type DashboardCounts, type DashboardFigures, type PaymentTotal } from './dashboard.js';
+export {
+  DashboardService,
+  type DashboardCounts,
+  type DashboardFigures,
+  type PaymentTotal,
+} from './dashboard.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
 export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';
-export { PASSWORD_MIN_LENGTH, StaffService, type CreateStaffUserInput, type StaffAccountStatus } from './staff.js';
+export {
+  PASSWORD_MIN_LENGTH,
+  StaffService,
+  type CreateStaffUserInput,
+  type StaffAccountStatus,
+} from './staff.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
 export type {
   Invoice,

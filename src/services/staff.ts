@@ -141,11 +141,12 @@ export class StaffService {
    * request): null when the account no longer exists.
    */
   async accountStatus(staffUserId: number): Promise<StaffAccountStatus | null> {
-    const { rows } = await run<{ username: string; is_active: boolean; is_staff: boolean; is_superuser: boolean }>(
-      this.ds,
-      'SELECT username, is_active, is_staff, is_superuser FROM users WHERE id = $1',
-      [staffUserId],
-    );
+    const { rows } = await run<{
+      username: string;
+      is_active: boolean;
+      is_staff: boolean;
+      is_superuser: boolean;
+    }>(this.ds, 'SELECT username, is_active, is_staff, is_superuser FROM users WHERE id = $1', [staffUserId]);
     const row = rows[0];
     if (!row) return null;
     return {
