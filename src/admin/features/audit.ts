@@ -13,7 +13,7 @@ import type { Logger } from '../../logger.js';
 import type { Services } from '../../services/index.js';
 import { scrubJson, stripParams } from '../secrets.js';
 import type { StaffAdmin } from '../types.js';
-import { BUILT_IN_CHANGES, BUILT_IN_READS } from './actions.js';
+import { actionNames, BUILT_IN_READS } from './actions.js';
 
 /**
  * What a handler can tell the audit hook about the change it made (removed before the answer is
@@ -80,7 +80,7 @@ interface Captured {
  */
 export function auditFeature(spec: AuditedActions, deps: AuditDeps): FeatureType {
   const readOnly = new Set([...BUILT_IN_READS, ...(spec.readOnly ?? [])]);
-  const names = [...new Set([...BUILT_IN_CHANGES, ...spec.actions])].filter((n) => !readOnly.has(n));
+  const names = actionNames(spec.actions);
   const captured = new WeakMap<ActionContext, Captured>();
 
   const capture: Before = async (request, context) => {
@@ -135,7 +135,10 @@ export function auditFeature(spec: AuditedActions, deps: AuditDeps): FeatureType
       return response;
     };
 
+  // Every action gets an entry, audited or not: the first feature fixes the order of the buttons.
   return buildFeature({
-    actions: Object.fromEntries(names.map((name) => [name, { before: [capture], after: [record(name)] }])),
+    actions: Object.fromEntries(
+      names.map((name) => [name, readOnly.has(name) ? {} : { before: [capture], after: [record(name)] }]),
+    ),
   });
 }

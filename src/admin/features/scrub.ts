@@ -1,6 +1,6 @@
 import { buildFeature, type ActionResponse, type After, type FeatureType } from 'adminjs';
 import { scrubJson } from '../secrets.js';
-import { BUILT_IN_CHANGES, BUILT_IN_READS } from './actions.js';
+import { actionNames } from './actions.js';
 
 const strip: After<ActionResponse> = async (response) => scrubJson(response) as ActionResponse;
 
@@ -10,6 +10,6 @@ const strip: After<ActionResponse> = async (response) => scrubJson(response) as 
  * answers with. Listed after the audit feature, so the audit hook sees the answer first.
  */
 export function scrubFeature(actions: string[]): FeatureType {
-  const names = new Set([...BUILT_IN_CHANGES, ...BUILT_IN_READS, ...actions]);
-  return buildFeature({ actions: Object.fromEntries([...names].map((name) => [name, { after: [strip] }])) });
+  const names = actionNames(actions);
+  return buildFeature({ actions: Object.fromEntries(names.map((name) => [name, { after: [strip] }])) });
 }
