@@ -9,7 +9,7 @@ import session from 'express-session';
 import pg from 'pg';
 import { dashboardData } from './dashboard.js';
 import { OneTimeKeys } from './one-time-keys.js';
-import { buildResources } from './resources.js';
+import { buildResources } from './resources/index.js';
 import { buildPanelRouter } from './router.js';
 import type { AdminDeps, AdminPanel } from './types.js';
 
@@ -59,18 +59,12 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
   };
 
-  const actionLabels: Record<string, Record<string, string>> = {};
   const resources = buildResources({
-    dataSource,
     services: deps.services,
     logger,
     components,
     oneTimeKeys: new OneTimeKeys(),
-    actionLabels,
   });
-  const resourceTranslations = Object.fromEntries(
-    Object.entries(actionLabels).map(([id, actions]) => [id, { actions }]),
-  );
 
   const admin = new AdminJS({
     rootPath: ROOT_PATH,
@@ -81,7 +75,7 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     dashboard: {
       component: components.Dashboard,
       handler: async () =>
-        dashboardData(dataSource, { currency: config.subscription.currency, rootPath: ROOT_PATH }),
+        dashboardData(deps.services, { currency: config.subscription.currency, rootPath: ROOT_PATH }),
     },
     branding: {
       companyName: 'market-bot',
@@ -102,18 +96,6 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
               loginButton: 'Sign in',
             },
           },
-          labels: {
-            TelegramUser: 'Telegram users',
-            ShopLink: 'Shop links',
-            Payment: 'Payments',
-            Shop: 'Shops',
-            Storage: 'Storages',
-            User: 'Staff accounts',
-            Group: 'Groups',
-            UserGroup: 'Group memberships',
-            AuditLog: 'Audit log',
-          },
-          resources: resourceTranslations,
         },
       },
     },
@@ -136,7 +118,6 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
 
   const router = buildPanelRouter({
     admin,
-    dataSource,
     services: deps.services,
     logger,
     store,

@@ -1,47 +1,19 @@
 import type { Router } from 'express';
-import type { DataSource } from 'typeorm';
 import type { Config } from '../config.js';
-import type { User } from '../db/entities/index.js';
+import type { Database } from '../db/data-source.js';
 import type { Logger } from '../logger.js';
+import type { Services } from '../services/index.js';
 
-/**
- * The part of the services (src/services) the panel uses. Declared here structurally so that the panel
- * depends on behaviour, not on how the services are built; `createServices(...)` satisfies it.
- */
-export interface AdminServices {
-  auth: {
-    authenticateStaff(username: string, password: string): Promise<User | null>;
-  };
-  limiter: {
-    check(
-      scope: string,
-      key: string,
-    ): Promise<{ locked: false } | { locked: true; retryAfterSeconds: number }>;
-    fail(scope: string, key: string): Promise<unknown>;
-    clear(scope: string, key: string): Promise<unknown>;
-  };
-  users: {
-    setBanned(telegramUserIds: number[], banned: boolean): Promise<number>;
-    setActive(telegramUserIds: number[], active: boolean): Promise<number>;
-  };
-  shops: {
-    create(input: {
-      name: string;
-      slug?: string;
-      apiKey?: string;
-      clientId: string;
-      vendorName: string;
-      isActive?: boolean;
-      updatePrices?: boolean;
-    }): Promise<{ shop: { id: number }; apiKey: string }>;
-    setApiKey(shopId: number, apiKey?: string): Promise<string>;
-    delete(shopId: number): Promise<unknown>;
-  };
-}
+/** The part of the services (src/services) the panel uses; `createServices(...)` satisfies it. */
+export type AdminServices = Pick<
+  Services,
+  'auth' | 'limiter' | 'users' | 'shops' | 'staff' | 'audit' | 'dashboard'
+>;
 
 export interface AdminDeps {
   config: Config;
-  dataSource: DataSource;
+  /** Only handed back in AdminPanel, for the health check: the panel reads and writes through the services. */
+  dataSource: Database['dataSource'];
   /** The postgres:// URL of the same database: the session store keeps its own small pool on it. */
   dbUrl: string;
   services: AdminServices;
@@ -53,7 +25,7 @@ export interface AdminPanel {
   rootPath: string;
   router: Router;
   /** For the health check: the panel's database. */
-  dataSource: DataSource;
+  dataSource: Database['dataSource'];
   /** Stops the session store (its pool and its prune timer). */
   close(): Promise<void>;
 }
@@ -66,4 +38,11 @@ export interface StaffAdmin {
   title: string;
   isSuperuser: boolean;
   [key: string]: unknown;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    adminUser?: StaffAdmin;
+    csrfToken?: string;
+  }
 }

@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { AuditService } from './audit.js';
+import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
@@ -26,6 +28,9 @@ export interface Services {
   subscriptions: SubscriptionService;
   staff: StaffService;
   limiter: LoginLimiter;
+  // The back office's own: its audit log and its dashboard figures.
+  audit: AuditService;
+  dashboard: DashboardService;
 }
 
 /** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
@@ -37,18 +42,31 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
-  return { users, shops, links, auth, subscriptions, staff, limiter };
+  const panel = { audit: new AuditService(dataSource), dashboard: new DashboardService(dataSource) };
+  return { users, shops, links, auth, subscriptions, staff, limiter, ...panel };
 }
 
+export { AuditService, type AuditEntry } from './audit.js';
 export { AuthService, BOT_SCOPE } from './auth.js';
 export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } from './auth.js';
+export {
+  DashboardService,
+  type DashboardCounts,
+  type DashboardFigures,
+  type PaymentTotal,
+} from './dashboard.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
 export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';
-export { PASSWORD_MIN_LENGTH, StaffService, type CreateStaffUserInput } from './staff.js';
+export {
+  PASSWORD_MIN_LENGTH,
+  StaffService,
+  type CreateStaffUserInput,
+  type StaffAccountStatus,
+} from './staff.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
 export type {
   Invoice,

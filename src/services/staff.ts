@@ -135,6 +135,34 @@ export class StaffService {
     const again = await run(this.ds, `SELECT id, name FROM groups WHERE name = $1`, [groupName]);
     return hydrate(this.ds, Group, again.rows[0]!);
   }
+
+  /**
+   * What a panel session needs to know about its account, read afresh (the panel asks on every
+   * request): null when the account no longer exists.
+   */
+  async accountStatus(staffUserId: number): Promise<StaffAccountStatus | null> {
+    const { rows } = await run<{
+      username: string;
+      is_active: boolean;
+      is_staff: boolean;
+      is_superuser: boolean;
+    }>(this.ds, 'SELECT username, is_active, is_staff, is_superuser FROM users WHERE id = $1', [staffUserId]);
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      username: row.username,
+      isActive: row.is_active,
+      isStaff: row.is_staff,
+      isSuperuser: row.is_superuser,
+    };
+  }
+}
+
+export interface StaffAccountStatus {
+  username: string;
+  isActive: boolean;
+  isStaff: boolean;
+  isSuperuser: boolean;
 }
 
 function checkUsername(username: string): string {

@@ -2,7 +2,7 @@ import React, { useEffect, useState } from 'react';
 import { Box, H2, H5, Loader, MessageBox, Text } from '@adminjs/design-system';
 import { ApiClient } from 'adminjs';
 
-/** The back office's home page: counts computed by the dashboard handler (src/admin/dashboard.ts). */
+/** The back office's home page: figures from the dashboard service (src/services/dashboard.ts). */
 
 const formatMoney = (minorUnits, currency) => {
   try {

@@ -1,28 +1,19 @@
-import type {
-  Action,
-  ActionContext,
-  ActionRequest,
-  ActionResponse,
-  After,
-  Before,
-  ResourceOptions,
-  BaseRecord,
-  RecordJSON,
+import {
+  buildFeature,
+  type ActionContext,
+  type ActionRequest,
+  type ActionResponse,
+  type After,
+  type BaseRecord,
+  type Before,
+  type FeatureType,
+  type RecordJSON,
 } from 'adminjs';
-import type { DataSource } from 'typeorm';
-import { AuditLog } from '../db/entities/index.js';
-import type { Logger } from '../logger.js';
-import { scrubJson, stripParams } from './secrets.js';
-import type { StaffAdmin } from './types.js';
-
-type ActionOptions = Partial<Action<ActionResponse>> & Record<string, unknown>;
-
-/** Built-in actions that change data; every custom action changes data unless listed in READ_ONLY. */
-const BUILT_IN_CHANGES = ['new', 'edit', 'delete', 'bulkDelete'];
-/** AdminJS's own read-only actions. */
-const BUILT_IN_READS = ['list', 'show', 'search'];
-/** Actions that never change anything, even when POSTed. */
-const READ_ONLY = new Set([...BUILT_IN_READS, 'links', 'revealApiKey']);
+import type { Logger } from '../../logger.js';
+import type { Services } from '../../services/index.js';
+import { scrubJson, stripParams } from '../secrets.js';
+import type { StaffAdmin } from '../types.js';
+import { actionNames, BUILT_IN_READS } from './actions.js';
 
 /**
  * What a handler can tell the audit hook about the change it made (removed before the answer is
@@ -34,9 +25,18 @@ export interface AuditNote {
 }
 export type AuditedResponse = ActionResponse & { audit?: AuditNote };
 
-function toArray<T>(hook: T | T[] | undefined): T[] {
-  if (!hook) return [];
-  return Array.isArray(hook) ? hook : [hook];
+export interface AuditDeps {
+  services: Pick<Services, 'audit'>;
+  logger: Logger;
+}
+
+export interface AuditedActions {
+  /** The resource's id, as the audit log names it. */
+  resource: string;
+  /** The resource's own actions (custom ones and overridden built-ins). */
+  actions: string[];
+  /** Those of them that never change anything, even when POSTed. */
+  readOnly?: string[];
 }
 
 function snapshot(record: BaseRecord | RecordJSON | undefined | null): Record<string, unknown> | null {
@@ -69,23 +69,18 @@ interface Captured {
 }
 
 /**
- * Adds, to every action of a resource:
- * - an `after` hook that strips secrets from the records it answers with;
- * - for actions that change data (new, edit, delete, bulkDelete and every custom action), a
- *   `before` hook that snapshots the record(s) and an `after` hook that appends an AuditLog row:
- *   actor, action, resource, record id(s), before and after (secrets stripped). Only successful
- *   POSTs are recorded: a GET only shows a form, and an answer with an error notice changed nothing.
+ * The audit log, as an AdminJS feature: on every action that changes data (new, edit, delete,
+ * bulkDelete and every custom action not read-only), a `before` hook snapshots the record(s) and an
+ * `after` hook appends an audit row: actor, action, resource, record id(s), before and after
+ * (secrets stripped). Only successful POSTs are recorded: a GET only shows a form, and an answer
+ * with an error notice changed nothing.
  *
- * The audit row is written after the change, in its own statement: if that insert fails the change
- * stays, and the failure is logged at error level.
+ * The row is written after the change, in its own statement: if that insert fails the change stays,
+ * and the failure is logged at error level.
  */
-export function withPanelHooks(
-  resourceId: string,
-  options: ResourceOptions,
-  deps: { dataSource: DataSource; logger: Logger },
-): ResourceOptions {
-  const actions: Record<string, ActionOptions> = { ...(options.actions as Record<string, ActionOptions>) };
-  const names = new Set([...BUILT_IN_CHANGES, ...BUILT_IN_READS, ...Object.keys(actions)]);
+export function auditFeature(spec: AuditedActions, deps: AuditDeps): FeatureType {
+  const readOnly = new Set([...BUILT_IN_READS, ...(spec.readOnly ?? [])]);
+  const names = actionNames(spec.actions);
   const captured = new WeakMap<ActionContext, Captured>();
 
   const capture: Before = async (request, context) => {
@@ -125,33 +120,25 @@ export function withPanelHooks(
         if (recordIds.length === 0 && response.record.id) recordIds = [String(response.record.id)];
       }
       try {
-        await deps.dataSource.getRepository(AuditLog).insert({
+        await deps.services.audit.record({
           actorId: admin?.id ?? null,
           actorUsername: admin?.email ?? '(unknown)',
           action: actionName,
-          resource: resourceId,
+          resource: spec.resource,
           recordId: recordIds.length ? recordIdList(recordIds) : null,
-          before: seen.before as never,
-          after: (after === null ? null : scrubJson(after)) as never,
+          before: seen.before,
+          after: after === null ? null : scrubJson(after),
         });
       } catch (err) {
-        deps.logger.error({ err, resource: resourceId, action: actionName }, 'audit log write failed');
+        deps.logger.error({ err, resource: spec.resource, action: actionName }, 'audit log write failed');
       }
       return response;
     };
 
-  const strip: After<ActionResponse> = async (response) => scrubJson(response) as ActionResponse;
-
-  for (const name of names) {
-    const action: ActionOptions = { ...(actions[name] ?? {}) };
-    const changes = !READ_ONLY.has(name);
-    if (changes) action.before = [capture, ...toArray(action.before as Before | Before[])];
-    action.after = [
-      ...toArray(action.after as After<ActionResponse> | After<ActionResponse>[]),
-      ...(changes ? [record(name)] : []),
-      strip,
-    ];
-    actions[name] = action;
-  }
-  return { ...options, actions };
+  // Every action gets an entry, audited or not: the first feature fixes the order of the buttons.
+  return buildFeature({
+    actions: Object.fromEntries(
+      names.map((name) => [name, readOnly.has(name) ? {} : { before: [capture], after: [record(name)] }]),
+    ),
+  });
 }

@@ -16,7 +16,7 @@ export function escapeLike(value: string): string {
 }
 
 /**
- * The TypeORM adapter with the panel's rules for listing:
+ * The TypeORM adapter (what AdminJS reads and writes a resource through) with the panel's rules:
  * - text filters are case-insensitive substring searches (ILIKE, wildcards escaped) instead of
  *   LIKE, which is case-sensitive on PostgreSQL;
  * - bigint columns (Telegram ids), which the adapter treats as text, are matched exactly, so the
@@ -26,7 +26,7 @@ export function escapeLike(value: string): string {
  * - a database error on save becomes a validation error with the database's message, and any other
  *   error is no longer swallowed (the adapter drops them).
  */
-export class PanelResource extends Resource {
+export class SafeTypeormAdapter extends Resource {
   constructor(model: typeof BaseEntity) {
     super(model);
   }

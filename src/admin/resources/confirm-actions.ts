@@ -1,5 +1,5 @@
 import type { Action, ActionContext, ActionRequest, ActionResponse, BaseRecord } from 'adminjs';
-import { isDomainError } from '../services/errors.js';
+import { isDomainError } from '../../services/errors.js';
 
 type ActionOptions = Partial<Action<ActionResponse>>;
 export type IsVisible = (context: ActionContext) => boolean;
@@ -28,18 +28,18 @@ export function refusal(err: unknown): { message: string; type: 'error' } | null
   return isDomainError(err) ? { message: err.message, type: 'error' } : null;
 }
 
+/** The actions confirmActions makes, and their buttons' labels. */
+export interface ConfirmActions {
+  actions: Record<string, ActionOptions>;
+  labels: Record<string, string>;
+}
+
 /**
  * A pair of actions (record and bulk) that confirm on a screen of their own and change data only on
  * POST: opening the screen (GET) shows the records and changes nothing.
  */
-export function confirmActions(
-  spec: ConfirmActionSpec,
-  component: string,
-  labels: Record<string, string>,
-): Record<string, ActionOptions> {
+export function confirmActions(spec: ConfirmActionSpec, component: string): ConfirmActions {
   const bulkName = `bulk${spec.name[0]!.toUpperCase()}${spec.name.slice(1)}`;
-  labels[spec.name] = spec.label;
-  labels[bulkName] = spec.label;
   const common = {
     icon: spec.icon,
     variant: spec.variant ?? 'default',
@@ -104,5 +104,8 @@ export function confirmActions(
     },
   } as ActionOptions;
 
-  return { [spec.name]: record, [bulkName]: bulk };
+  return {
+    actions: { [spec.name]: record, [bulkName]: bulk },
+    labels: { [spec.name]: spec.label, [bulkName]: spec.label },
+  };
 }

@@ -1,0 +1,13 @@
+import type { FeatureType } from 'adminjs';
+import { auditFeature, type AuditDeps, type AuditedActions } from './audit.js';
+import { scrubFeature } from './scrub.js';
+
+export type { AuditDeps, AuditedActions, AuditNote, AuditedResponse } from './audit.js';
+
+/**
+ * The features every resource of the panel carries, in this order: the audit log on the actions
+ * that change data, then the scrubbing of secrets from every answer.
+ */
+export function panelFeatures(spec: AuditedActions, deps: AuditDeps): FeatureType[] {
+  return [auditFeature(spec, deps), scrubFeature(spec.actions)];
+}

@@ -1,0 +1,31 @@
+import type { ResourceWithOptions } from 'adminjs';
+import { Payment } from '../../db/entities/index.js';
+import { readOnlyActions } from './access.js';
+import { SafeTypeormAdapter } from './adapter.js';
+import { labels, nav, panelResource, type ResourceDeps } from './shared.js';
+
+/** Subscription payments, as Telegram confirmed them: read only. */
+export function payments(deps: ResourceDeps): ResourceWithOptions {
+  return panelResource(
+    new SafeTypeormAdapter(Payment),
+    {
+      id: 'Payment',
+      navigation: nav.records,
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: [
+        'id',
+        'createdAt',
+        'amount',
+        'currency',
+        'payerTelegramId',
+        'telegramUserId',
+        'paidUntil',
+      ],
+      filterProperties: ['payerTelegramId', 'telegramUserId', 'currency', 'createdAt'],
+      properties: { amount: { description: 'In minor units (kopecks for RUB).' } },
+      actions: readOnlyActions,
+      translations: labels({ Payment: 'Payments' }),
+    },
+    deps,
+  );
+}

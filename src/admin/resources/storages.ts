@@ -1,0 +1,24 @@
+import type { ResourceWithOptions } from 'adminjs';
+import { Storage } from '../../db/entities/index.js';
+import { SafeTypeormAdapter } from './adapter.js';
+import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+
+/** A shop's storages (warehouses): every staff member may edit them. */
+export function storages(deps: ResourceDeps): ResourceWithOptions {
+  const fields = ['name', 'ozonId', 'shopId'];
+  return panelResource(
+    new SafeTypeormAdapter(Storage),
+    {
+      id: 'Storage',
+      navigation: nav.shops,
+      titleProperty: 'name',
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: ['id', 'name', 'ozonId', 'shopId'],
+      filterProperties: ['name', 'ozonId', 'shopId'],
+      editProperties: fields,
+      actions: { new: { before: [onlyFields(fields)] }, edit: { before: [onlyFields(fields)] } },
+      translations: labels({ Storage: 'Storages' }),
+    },
+    deps,
+  );
+}

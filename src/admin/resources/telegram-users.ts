@@ -1,0 +1,154 @@
+import { Filter, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
+import { TelegramUser } from '../../db/entities/index.js';
+import { nobody } from './access.js';
+import { SafeTypeormAdapter } from './adapter.js';
+import { confirmActions } from './confirm-actions.js';
+import { labels, linksAction, nav, onlyFields, panelResource, text, type ResourceDeps } from './shared.js';
+
+const s = (n: number) => (n === 1 ? '' : 's');
+
+/** Telegram users: every staff member sees them and may ban, unban, activate and deactivate them. */
+export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
+  const { users } = deps.services;
+  const component = deps.components.ConfirmAction;
+  const editable = [
+    'username',
+    'firstName',
+    'lastName',
+    'languageCode',
+    'role',
+    'isBanned',
+    'isActive',
+    'subscriptionPaidUntil',
+    'isLoggedOut',
+    'isReachable',
+  ];
+  const ban = confirmActions(
+    {
+      name: 'ban',
+      label: 'Ban',
+      icon: 'Slash',
+      variant: 'danger',
+      showFor: (r) => !r.params.isBanned,
+      run: (ids) => users.setBanned(ids, true),
+      message: (n, asked) => `Banned ${n} of ${asked} user${s(asked)}; each is sent the ban notice`,
+    },
+    component,
+  );
+  const unban = confirmActions(
+    {
+      name: 'unban',
+      label: 'Unban',
+      icon: 'CheckCircle',
+      showFor: (r) => Boolean(r.params.isBanned),
+      run: (ids) => users.setBanned(ids, false),
+      message: (n, asked) => `Unbanned ${n} of ${asked} user${s(asked)}`,
+    },
+    component,
+  );
+  const activate = confirmActions(
+    {
+      name: 'activate',
+      label: 'Activate',
+      icon: 'UserCheck',
+      showFor: (r) => !r.params.isActive,
+      run: (ids) => users.setActive(ids, true),
+      message: (n, asked) => `Activated ${n} of ${asked} user${s(asked)}`,
+    },
+    component,
+  );
+  const deactivate = confirmActions(
+    {
+      name: 'deactivate',
+      label: 'Deactivate',
+      icon: 'UserX',
+      variant: 'danger',
+      showFor: (r) => Boolean(r.params.isActive),
+      run: (ids) => users.setActive(ids, false),
+      message: (n, asked) => `Deactivated ${n} of ${asked} user${s(asked)}`,
+    },
+    component,
+  );
+
+  return panelResource(
+    new SafeTypeormAdapter(TelegramUser),
+    {
+      id: 'TelegramUser',
+      navigation: nav.telegram,
+      titleProperty: 'username',
+      sort: { sortBy: 'id', direction: 'desc' },
+      listProperties: [
+        'id',
+        'telegramId',
+        'username',
+        'firstName',
+        'lastName',
+        'role',
+        'isBanned',
+        'isActive',
+        'subscriptionPaidUntil',
+        'isLoggedOut',
+        'isReachable',
+        'createdAt',
+      ],
+      filterProperties: ['username', 'telegramId', 'role', 'isBanned', 'isActive', 'createdAt'],
+      showProperties: [
+        'id',
+        'telegramId',
+        'chatId',
+        'username',
+        'firstName',
+        'lastName',
+        'languageCode',
+        'role',
+        'isBanned',
+        'isActive',
+        'subscriptionPaidUntil',
+        'isLoggedOut',
+        'isReachable',
+        'createdAt',
+        'updatedAt',
+      ],
+      editProperties: editable,
+      properties: {
+        // The staff account an admin logged in with: staff usernames are for superusers only.
+        staffUserId: { isVisible: false },
+      },
+      actions: {
+        // Telegram users register through the bot.
+        new: { isAccessible: nobody },
+        edit: { before: [onlyFields(editable)] },
+        // Reference pickers (ShopLink) search by username, or by Telegram id when digits are typed.
+        search: {
+          handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
+            const query = text(request.params?.query);
+            const filters = !query ? {} : /^\d+$/.test(query) ? { telegramId: query } : { username: query };
+            const records = await context.resource.find(
+              new Filter(filters, context.resource),
+              { limit: 50, offset: 0, sort: { sortBy: 'id', direction: 'asc' } },
+              context,
+            );
+            return { records: records.map((r) => r.toJSON(context.currentAdmin)) };
+          },
+        },
+        links: linksAction('telegramUserId'),
+        ...ban.actions,
+        ...unban.actions,
+        ...activate.actions,
+        ...deactivate.actions,
+      },
+      translations: labels(
+        { TelegramUser: 'Telegram users' },
+        {
+          links: 'Shop links',
+          ...ban.labels,
+          ...unban.labels,
+          ...activate.labels,
+          ...deactivate.labels,
+        },
+      ),
+    },
+    deps,
+    ['links'],
+  );
+}

@@ -1,0 +1,26 @@
+import type { ResourceWithOptions } from 'adminjs';
+import { UserGroup } from '../../db/entities/index.js';
+import { superuserOnly } from './access.js';
+import { SafeTypeormAdapter } from './adapter.js';
+import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+
+/** Which staff account is in which group: superusers only. */
+export function userGroups(deps: ResourceDeps): ResourceWithOptions {
+  const fields = ['userId', 'groupId'];
+  return panelResource(
+    new SafeTypeormAdapter(UserGroup),
+    {
+      id: 'UserGroup',
+      navigation: nav.staff,
+      listProperties: ['id', 'userId', 'groupId'],
+      filterProperties: ['userId', 'groupId'],
+      editProperties: fields,
+      actions: superuserOnly({
+        new: { before: [onlyFields(fields)] },
+        edit: { before: [onlyFields(fields)] },
+      }),
+      translations: labels({ UserGroup: 'Group memberships' }),
+    },
+    deps,
+  );
+}
