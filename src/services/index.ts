@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AuthService } from './auth.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
+import { NotificationService } from './notifications.js';
 import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
 import { SubscriptionService } from './subscriptions.js';
@@ -26,6 +27,8 @@ export interface Services {
   subscriptions: SubscriptionService;
   staff: StaffService;
   limiter: LoginLimiter;
+  /** The ban-notice outbox the notifier worker drains. */
+  notifications: NotificationService;
 }
 
 /** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
@@ -37,7 +40,8 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
-  return { users, shops, links, auth, subscriptions, staff, limiter };
+  const notifications = new NotificationService(dataSource);
+  return { users, shops, links, auth, subscriptions, staff, limiter, notifications };
 }
 
 export { AuthService, BOT_SCOPE } from './auth.js';
@@ -45,6 +49,7 @@ export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } fro
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
+export { NotificationService, type DueNotice } from './notifications.js';
 export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';
