@@ -11,9 +11,10 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { createBot } from '../src/bot/index.js';
+import { createBot, SESSION_TTL_MS, type SessionData } from '../src/bot/index.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, runMigrations } from '../src/db/data-source.js';
+import { SessionStore } from '../src/db/session-store.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services/index.js';
 import { apiKeyPrefix, hashApiKey } from '../src/services/secrets.js';
@@ -72,7 +73,8 @@ const config = loadConfig({
 });
 const logger = createLogger('warn');
 const services = createServices(db.dataSource, config);
-const bot = createBot({ config, dataSource: db.dataSource, services, logger }, { pollTimeoutSeconds: 1 });
+const sessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
+const bot = createBot({ config, services, logger, sessions, now: Date.now }, { pollTimeoutSeconds: 1 });
 await bot.init();
 await bot.startPolling();
 await emulator.waitForPolling();

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createAdmin } from './admin/index.js';
-import { createBot } from './bot/index.js';
+import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
 import { webhookHandler, webhookPath } from './bot/webhook.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, runMigrations } from './db/data-source.js';
@@ -8,6 +8,7 @@ import { SessionStore } from './db/session-store.js';
 import { createHttpApp, startHttpServer } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices } from './services/index.js';
+import { Notifier } from './workers/notifier.js';
 
 /**
  * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
@@ -24,7 +25,8 @@ async function main(config: Config, logger: Logger): Promise<void> {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const services = createServices(db.dataSource, config);
-  const bot = createBot({ config, dataSource: db.dataSource, services, logger });
+  const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
+  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
   await bot.init();
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
@@ -47,7 +49,13 @@ async function main(config: Config, logger: Logger): Promise<void> {
     await bot.startPolling();
     logger.info('receiving updates by long polling');
   }
-  bot.notifier.start();
+  const notifier = new Notifier({
+    services,
+    telegram: bot.telegram,
+    logger,
+    defaultLanguage: config.bot.defaultLanguage,
+  });
+  notifier.start();
 
   // Expired bot sessions and old login failures are only clutter: clear them hourly.
   const sessions = new SessionStore(db.dataSource, 0);
@@ -70,7 +78,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
     try {
       await server.close();
       await bot.stop();
-      await bot.notifier.stop();
+      await notifier.stop();
       await admin.close();
       await db.close();
       logger.info('stopped');

@@ -1,5 +1,5 @@
 import { Context } from 'telegraf';
-import type { DataSource } from 'typeorm';
+import type { Chat, User } from 'telegraf/types';
 import type { Config } from '../config.js';
 import type { TelegramUser } from '../db/entities/index.js';
 import type { Logger } from '../logger.js';
@@ -13,12 +13,25 @@ export interface SessionData {
   expect?: { kind: ExpectKind; at: number; username?: string };
 }
 
+/** Where sessions are kept between updates (db/session-store.ts in the app). */
+export interface SessionStorage<T> {
+  get(key: string): Promise<T | undefined>;
+  set(key: string, data: T): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
 export interface BotDeps {
   config: Config;
-  dataSource: DataSource;
   services: Services;
   logger: Logger;
+  /** The bot's sessions; built by the caller over the database (a SessionStore kept SESSION_TTL_MS). */
+  sessions: SessionStorage<SessionData>;
+  /** The clock the bot reads, in epoch milliseconds (`Date.now` in the app; tests move it). */
+  now: () => number;
 }
+
+/** Sessions live a day; the typed input inside them lapses after EXPECT_TTL_MS. */
+export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** How long typed input is waited for before the prompt lapses. */
 export const EXPECT_TTL_MS = 10 * 60 * 1000;
@@ -44,7 +57,31 @@ export class BotContext extends Context {
     }
   }
 
+  /** Waits for typed input of this kind from now on (it lapses after EXPECT_TTL_MS). */
+  expectInput(kind: ExpectKind, username?: string): void {
+    this.session.expect =
+      username === undefined ? { kind, at: this.deps.now() } : { kind, at: this.deps.now(), username };
+  }
+
   get fullName(): string {
     return [this.from?.first_name, this.from?.last_name].filter(Boolean).join(' ');
   }
+}
+
+/** An update from a person, in a chat or not (a pre-checkout query comes without one). */
+export type PersonContext = BotContext & { from: User };
+
+export function fromPerson(ctx: BotContext): ctx is PersonContext {
+  return ctx.from !== undefined;
+}
+
+/**
+ * An update from a person in a private chat: every command, button and typed text the bot serves
+ * (the context middleware drops the rest, and the router checks the chat before any route).
+ */
+export type ChatContext = BotContext & { from: User; chat: Chat };
+
+/** True when the update came from a person in a chat; narrows the context for the handlers. */
+export function inChat(ctx: BotContext): ctx is ChatContext {
+  return ctx.from !== undefined && ctx.chat !== undefined;
 }

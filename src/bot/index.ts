@@ -1,22 +1,25 @@
 import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
-import { SessionStore } from '../db/session-store.js';
 import { guardTelegram } from './api-guard.js';
 import { ChatQueue } from './chat-queue.js';
-import { BotContext, type BotDeps, type SessionData } from './context.js';
-import { handleError } from './errors.js';
+import { BotContext, type BotDeps } from './context.js';
+import { addShopFeature } from './features/add-shop.js';
 import { loginFeature } from './features/login.js';
-import { manageFeature } from './features/manage.js';
-import { shopsFeature } from './features/shops.js';
-import { startFeature } from './features/start.js';
-import { onPreCheckout, onSuccessfulPayment, subscriptionFeature } from './features/subscription.js';
-import { Notifier } from './notifier.js';
+import { navigationFeature } from './features/navigation.js';
+import { reachabilityFeature } from './features/reachability.js';
+import { shopListFeature } from './features/shop-list.js';
+import { shopMenuFeature } from './features/shop-menu.js';
+import { subscriptionFeature } from './features/subscription.js';
+import { unlinkShopFeature } from './features/unlink-shop.js';
+import { context } from './middleware/context.js';
+import { errorBoundary } from './middleware/error-boundary.js';
+import { session } from './middleware/session.js';
 import { Poller } from './polling.js';
-import { buildRouter, home } from './router.js';
-import { catalogues, languageOf } from './texts/index.js';
-import { deleteIncoming, reply } from './ui.js';
+import { buildRouter } from './router.js';
+import { catalogues } from './texts/index.js';
 
-export type { BotDeps };
+export type { BotDeps, SessionData } from './context.js';
+export { SESSION_TTL_MS } from './context.js';
 
 export const ALLOWED_UPDATES = [
   'message',
@@ -26,12 +29,17 @@ export const ALLOWED_UPDATES = [
   'my_chat_member',
 ];
 
-/** Sessions live a day; the typed input inside them lapses after ten minutes (router.ts). */
-const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** One word that looks like a key or password: deleted even when no input was expected. */
-const looksSecret = (text: string) =>
-  /^mk_\S{8,}$/.test(text) || (/^\S{12,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text));
+/** Every screen of the bot, one feature each (src/bot/features/). */
+const FEATURES = [
+  navigationFeature,
+  loginFeature,
+  shopListFeature,
+  shopMenuFeature,
+  addShopFeature,
+  unlinkShopFeature,
+  subscriptionFeature,
+  reachabilityFeature,
+];
 
 /** The chat whose updates must stay in order; updates of different chats run side by side. */
 export function chatKey(update: Update): string | undefined {
@@ -65,68 +73,19 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     void services.users.setReachable(chatId, false).catch(() => undefined);
   };
   guardTelegram(bot.telegram, { logger, onBlocked });
-  const router = buildRouter([startFeature, loginFeature, shopsFeature, manageFeature, subscriptionFeature]);
-  const sessions = new SessionStore<SessionData>(deps.dataSource, SESSION_TTL_MS);
+  const router = buildRouter(FEATURES);
+  const sessions = session(deps.sessions);
 
-  bot.use(async (ctx, next) => {
-    // Only private chats are served; groups and channels are ignored quietly.
-    const chatType = ctx.chat?.type;
-    if (chatType !== undefined && chatType !== 'private') return;
-    if (!ctx.from || ctx.from.is_bot) return;
-    guardTelegram(ctx.telegram, { logger, onBlocked });
-    ctx.deps = deps;
-    ctx.lang = languageOf(ctx.from.language_code, config.bot.defaultLanguage);
-    ctx.t = catalogues[ctx.lang];
-    const key = `u:${ctx.from.id}`;
-    let before = 'null';
-    try {
-      ctx.session = (await sessions.get(key)) ?? {};
-      before = JSON.stringify(ctx.session);
-      await next();
-      if (ctx.callbackQuery) await ctx.answer();
-    } catch (err) {
-      await handleError(err, ctx, ctx.telegram);
-    } finally {
-      const after = JSON.stringify(ctx.session);
-      if (after !== before) {
-        await (after === '{}' ? sessions.delete(key) : sessions.set(key, ctx.session)).catch((err: unknown) =>
-          logger.error({ err }, 'could not save the session'),
-        );
-      }
-    }
-  });
-
+  bot.use(
+    context(deps, onBlocked), // private chats only; deps, language and texts on the context
+    sessions.save, // writes the session back once the update is done, after the boundary has spoken
+    errorBoundary(), // every error, and the answer to every pressed button
+    sessions.load,
+  );
   bot.on('callback_query', (ctx) => router.onCallback(ctx));
-  bot.on('pre_checkout_query', (ctx) => onPreCheckout(ctx));
-  bot.on('my_chat_member', async (ctx) => {
-    const status = ctx.myChatMember.new_chat_member.status;
-    await services.users.setReachable(ctx.from.id, status !== 'kicked');
-  });
-  bot.on('message', async (ctx) => {
-    const message = ctx.message;
-    if ('successful_payment' in message) return onSuccessfulPayment(ctx);
-    if (!('text' in message)) return; // stickers, photos…: nothing to do
-    const text = message.text;
-    if (text.startsWith('/')) {
-      const name = text.slice(1).split(/\s/, 1)[0].split('@', 1)[0].toLowerCase();
-      if (!(await router.onCommand(ctx, name))) await reply(ctx, { text: ctx.t.unknownCommand });
-      return;
-    }
-    const outcome = await router.onText(ctx, text);
-    if (outcome === 'handled') return;
-    if (outcome === 'expired') {
-      await deleteIncoming(ctx);
-      await reply(ctx, { text: ctx.t.inputExpired });
-      await home(ctx, { asNew: true });
-      return;
-    }
-    if (looksSecret(text.trim())) {
-      await deleteIncoming(ctx);
-      await reply(ctx, { text: ctx.t.unexpectedTextDeleted });
-    } else {
-      await reply(ctx, { text: ctx.t.unexpectedText });
-    }
-  });
+  bot.on('message', (ctx) => router.onMessage(ctx));
+  bot.on('pre_checkout_query', (ctx) => router.onPreCheckout(ctx));
+  bot.on('my_chat_member', (ctx) => router.onMyChatMember(ctx));
   // edited_message and anything else: deliberately nothing (the original crashed on edits).
 
   bot.catch((err) => logger.error({ err }, 'unhandled bot error'));
@@ -142,12 +101,6 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     backlog: () => queue.size,
     allowedUpdates: ALLOWED_UPDATES,
     timeoutSeconds: opts.pollTimeoutSeconds,
-  });
-  const notifier = new Notifier({
-    dataSource: deps.dataSource,
-    telegram: bot.telegram,
-    logger,
-    defaultLanguage: config.bot.defaultLanguage,
   });
 
   async function init(): Promise<void> {
@@ -174,7 +127,8 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     bot,
     handleUpdate,
     init,
-    notifier,
+    /** The bot's Telegram client (429s waited out, 403s reported): the notifier worker sends through it. */
+    telegram: bot.telegram,
     /** Long polling: drops a webhook first, since Telegram refuses getUpdates while one is set. */
     async startPolling(): Promise<void> {
       await bot.telegram.deleteWebhook({ drop_pending_updates: false });

@@ -1,4 +1,4 @@
-import type { BotContext } from './context.js';
+import type { ChatContext } from './context.js';
 import type { Screen } from './screens.js';
 import { isNotModified, isUneditable } from './telegram-errors.js';
 
@@ -11,8 +11,8 @@ function extra(screen: Screen) {
 }
 
 /** Sends a screen as a new message. */
-export async function reply(ctx: BotContext, screen: Screen): Promise<number | undefined> {
-  const msg = await ctx.telegram.sendMessage(ctx.chat!.id, screen.text, extra(screen));
+export async function reply(ctx: ChatContext, screen: Screen): Promise<number | undefined> {
+  const msg = await ctx.telegram.sendMessage(ctx.chat.id, screen.text, extra(screen));
   return msg.message_id;
 }
 
@@ -21,7 +21,7 @@ export async function reply(ctx: BotContext, screen: Screen): Promise<number | u
  * text). Redrawing identical content is not an error; a message that can no longer be edited gets
  * a fresh one instead.
  */
-export async function show(ctx: BotContext, screen: Screen): Promise<void> {
+export async function show(ctx: ChatContext, screen: Screen): Promise<void> {
   const message = ctx.callbackQuery?.message;
   if (!message) {
     await reply(ctx, screen);
@@ -46,13 +46,17 @@ export async function show(ctx: BotContext, screen: Screen): Promise<void> {
 }
 
 /** Edits a message the bot sent earlier in this update (e.g. "please wait" into the result). */
-export async function replace(ctx: BotContext, messageId: number | undefined, screen: Screen): Promise<void> {
+export async function replace(
+  ctx: ChatContext,
+  messageId: number | undefined,
+  screen: Screen,
+): Promise<void> {
   if (messageId === undefined) {
     await reply(ctx, screen);
     return;
   }
   try {
-    await ctx.telegram.editMessageText(ctx.chat!.id, messageId, undefined, screen.text, extra(screen));
+    await ctx.telegram.editMessageText(ctx.chat.id, messageId, undefined, screen.text, extra(screen));
   } catch (err) {
     if (isNotModified(err)) return;
     if (isUneditable(err)) await reply(ctx, screen);
@@ -61,11 +65,11 @@ export async function replace(ctx: BotContext, messageId: number | undefined, sc
 }
 
 /** Deletes the user's message (a password or key): best effort, it may be gone already. */
-export async function deleteIncoming(ctx: BotContext): Promise<void> {
+export async function deleteIncoming(ctx: ChatContext): Promise<void> {
   const id = ctx.message?.message_id;
   if (id === undefined) return;
   try {
-    await ctx.telegram.deleteMessage(ctx.chat!.id, id);
+    await ctx.telegram.deleteMessage(ctx.chat.id, id);
   } catch (err) {
     ctx.deps.logger.warn({ err: (err as Error).message }, 'could not delete a secret-bearing message');
   }

@@ -4,6 +4,7 @@ import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
+import { NotificationService } from './notifications.js';
 import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
 import { SubscriptionService } from './subscriptions.js';
@@ -28,7 +29,9 @@ export interface Services {
   subscriptions: SubscriptionService;
   staff: StaffService;
   limiter: LoginLimiter;
-  // The back office's own: its audit log and its dashboard figures.
+  /** The ban-notice outbox the notifier worker drains. */
+  notifications: NotificationService;
+  /** The back office's own: its audit log and its dashboard figures. */
   audit: AuditService;
   dashboard: DashboardService;
 }
@@ -42,8 +45,10 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
-  const panel = { audit: new AuditService(dataSource), dashboard: new DashboardService(dataSource) };
-  return { users, shops, links, auth, subscriptions, staff, limiter, ...panel };
+  const notifications = new NotificationService(dataSource);
+  const audit = new AuditService(dataSource);
+  const dashboard = new DashboardService(dataSource);
+  return { users, shops, links, auth, subscriptions, staff, limiter, notifications, audit, dashboard };
 }
 
 export { AuditService, type AuditEntry } from './audit.js';
@@ -58,6 +63,7 @@ export {
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
+export { NotificationService, type DueNotice } from './notifications.js';
 export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Telegram } from 'telegraf';
-import { Notifier } from '../../src/bot/notifier.js';
 import { createLogger } from '../../src/logger.js';
+import { Notifier } from '../../src/workers/notifier.js';
 import { TelegramEmulator } from '../emulator/emulator.js';
 import { PASSWORD, createStaff, startHarness, type Harness } from './support.js';
 
@@ -136,7 +136,7 @@ if (!available) {
 
     // The bot's notification worker delivers it through (emulated) Telegram.
     const notifier = new Notifier({
-      dataSource: h.db.dataSource,
+      services: h.services,
       telegram: new Telegram('123456:TEST-TOKEN', { apiRoot: emulator.apiRoot }),
       logger: createLogger('silent'),
       defaultLanguage: 'en',

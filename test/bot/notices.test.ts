@@ -27,7 +27,7 @@ describe('ban and unban notices', () => {
     key = (await seedShop(h.services, 'Лавка')).apiKey;
   });
   afterAll(async () => {
-    await h.bot.notifier.stop();
+    await h.notifier.stop();
     await h.close();
   });
 
@@ -54,11 +54,11 @@ describe('ban and unban notices', () => {
   it('a ban through the services reaches the user; so does the unban', async () => {
     const u = await seller();
     await setBanned(h, u.id, true);
-    expect(await h.bot.notifier.runOnce()).toBe(1);
+    expect(await h.notifier.runOnce()).toBe(1);
     const m = await u.waitForMessage('Вы забанены');
     expect(m.text).toBe('🚫 Вы забанены. Обратитесь в службу поддержки.');
     await setBanned(h, u.id, false);
-    await h.bot.notifier.runOnce();
+    await h.notifier.runOnce();
     await u.waitForMessage('🎉 Вы разбанены!');
     expect((await notices(u.id)).map((n) => [n.kind, n.status])).toEqual([
       ['ban', 'sent'],
@@ -66,18 +66,18 @@ describe('ban and unban notices', () => {
     ]);
     // Setting the same value again is no change and sends nothing.
     await setBanned(h, u.id, false);
-    expect(await h.bot.notifier.runOnce()).toBe(0);
+    expect(await h.notifier.runOnce()).toBe(0);
     expect(await notices(u.id)).toHaveLength(2);
   });
 
   it('a ban by plain SQL is noticed too, in the user’s language, by the running notifier', async () => {
     const u = await seller('en');
-    h.bot.notifier.start();
+    h.notifier.start();
     try {
       await sql(h, `UPDATE telegram_users SET is_banned = true WHERE telegram_id = $1`, [u.id]);
       await u.waitForMessage('🚫 You are banned. Contact support.', 8000);
     } finally {
-      await h.bot.notifier.stop();
+      await h.notifier.stop();
     }
     // The user now gets the ban notice from the bot itself, too.
     u.send('/menu');
@@ -104,19 +104,19 @@ describe('ban and unban notices', () => {
       { chatId: u.chatId },
     );
     await setBanned(h, u.id, true);
-    expect(await h.bot.notifier.runOnce()).toBe(0);
+    expect(await h.notifier.runOnce()).toBe(0);
     const [failed] = await notices(u.id);
     expect(failed).toMatchObject({ kind: 'ban', status: 'pending', attempts: 1 });
     expect(failed.last_error).toContain('Internal Server Error');
     expect(failed.due_in).toBeGreaterThan(5);
     expect((await userRow(h, u.id))?.isBanned).toBe(true);
     // Not due yet: nothing is sent.
-    expect(await h.bot.notifier.runOnce()).toBe(0);
+    expect(await h.notifier.runOnce()).toBe(0);
     await h.emulator.settle();
     expect(u.chat().filter((m) => m.text.includes('забанены'))).toHaveLength(0);
     // When it is due, it goes out.
     await sql(h, `UPDATE notifications SET next_attempt_at = now() WHERE status = 'pending'`);
-    expect(await h.bot.notifier.runOnce()).toBe(1);
+    expect(await h.notifier.runOnce()).toBe(1);
     await u.waitForMessage('Вы забанены');
     expect((await notices(u.id))[0]).toMatchObject({ status: 'sent', attempts: 2 });
   });
@@ -126,7 +126,7 @@ describe('ban and unban notices', () => {
     u.blockBot();
     await h.emulator.settle();
     await setBanned(h, u.id, true);
-    await h.bot.notifier.runOnce();
+    await h.notifier.runOnce();
     expect((await notices(u.id))[0]).toMatchObject({ status: 'failed' });
     expect((await userRow(h, u.id))?.isReachable).toBe(false);
   });

@@ -6,7 +6,6 @@ import {
   seedSeller,
   seedShop,
   sessionOf,
-  sql,
   startHarness,
   userRow,
   type Harness,
@@ -50,15 +49,15 @@ describe('sessions', () => {
     await u.waitForMessage('Введите API key');
     const [row] = await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
     expect(row.data.expect?.kind).toBe('seller_key');
-    // Move the prompt eleven minutes into the past.
-    await sql(
-      h,
-      `UPDATE bot_sessions SET data = jsonb_set(data, '{expect,at}', to_jsonb($2::bigint)) WHERE key = $1`,
-      [`u:${u.id}`, Date.now() - 11 * 60 * 1000],
-    );
+    // Eleven minutes pass.
+    h.clock.advance(11 * 60 * 1000);
     const sent = u.send(s.apiKey);
-    await u.waitForMessage('Время ожидания ввода истекло. Начните заново.');
-    await u.waitForMessage('Выберите роль:');
+    try {
+      await u.waitForMessage('Время ожидания ввода истекло. Начните заново.');
+      await u.waitForMessage('Выберите роль:');
+    } finally {
+      h.clock.reset();
+    }
     expect(u.userMessages().find((m) => m.message_id === sent.message_id)?.deleted).toBe(true);
     expect(await userRow(h, u.id)).toBeNull();
   });
@@ -71,13 +70,14 @@ describe('sessions', () => {
     u.press('Продавец');
     await u.waitForMessage('Введите API key');
     await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
-    await sql(
-      h,
-      `UPDATE bot_sessions SET data = jsonb_set(data, '{expect,at}', to_jsonb($2::bigint)) WHERE key = $1`,
-      [`u:${u.id}`, Date.now() - 9 * 60 * 1000],
-    );
+    // Nine minutes pass.
+    h.clock.advance(9 * 60 * 1000);
     u.send(s.apiKey);
-    await u.waitForMessage('Вы вошли в систему как Продавец');
+    try {
+      await u.waitForMessage('Вы вошли в систему как Продавец');
+    } finally {
+      h.clock.reset();
+    }
   });
 
   describe('bug 8: navigating elsewhere drops the pending input', () => {

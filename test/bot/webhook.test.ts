@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { createBot, type Bot } from '../../src/bot/index.js';
+import { createBot, SESSION_TTL_MS, type Bot, type SessionData } from '../../src/bot/index.js';
 import { webhookHandler } from '../../src/bot/webhook.js';
 import { loadConfig } from '../../src/config.js';
+import { SessionStore } from '../../src/db/session-store.js';
 import { startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services/index.js';
@@ -25,9 +26,10 @@ describe('webhook mode', () => {
     const logger = createLogger('silent');
     bot = createBot({
       config,
-      dataSource: db.dataSource,
       services: createServices(db.dataSource, config),
       logger,
+      sessions: new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS),
+      now: Date.now,
     });
     await bot.init();
     const app = express();

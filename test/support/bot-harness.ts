@@ -1,7 +1,9 @@
 import { loadConfig, type Config } from '../../src/config.js';
-import { createBot, type Bot } from '../../src/bot/index.js';
+import { createBot, SESSION_TTL_MS, type Bot, type SessionData } from '../../src/bot/index.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import { SessionStore } from '../../src/db/session-store.js';
 import { createServices, type Services } from '../../src/services/index.js';
+import { Notifier } from '../../src/workers/notifier.js';
 import {
   TelegramEmulator,
   type BotMessageView,
@@ -14,12 +16,28 @@ import { createTestDatabase, type Database } from './db.js';
 
 export const TOKEN = '123456:TEST-TOKEN';
 
+/** The system clock plus an offset a test can move forward (and put back). */
+export class TestClock {
+  private offset = 0;
+  readonly now = (): number => Date.now() + this.offset;
+  advance(ms: number): void {
+    this.offset += ms;
+  }
+  reset(): void {
+    this.offset = 0;
+  }
+}
+
 export interface Harness {
   db: Database;
   emulator: TelegramEmulator;
   bot: Bot;
   services: Services;
   config: Config;
+  /** The clock the bot reads: a test moves it instead of editing the times stored in sessions. */
+  clock: TestClock;
+  /** The ban-notice worker, over the bot's Telegram client; not started (tests run rounds or start it). */
+  notifier: Notifier;
   /** Stops the bot as a process would on SIGTERM and starts a new one on the same database. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -49,14 +67,25 @@ export async function startHarness(
   });
   const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
+  const clock = new TestClock();
+  const sessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
   const build = () =>
-    createBot({ config, dataSource: db.dataSource, services, logger }, { pollTimeoutSeconds: 1 });
+    createBot({ config, services, logger, sessions, now: clock.now }, { pollTimeoutSeconds: 1 });
+  const bot = build();
+  const notifier = new Notifier({
+    services,
+    telegram: bot.telegram,
+    logger,
+    defaultLanguage: config.bot.defaultLanguage,
+  });
   const harness: Harness = {
     db,
     emulator,
-    bot: build(),
+    bot,
     services,
     config,
+    clock,
+    notifier,
     async restart() {
       await harness.bot.stop();
       harness.bot = build();
@@ -64,6 +93,7 @@ export async function startHarness(
       await harness.bot.startPolling();
     },
     async close() {
+      await notifier.stop();
       await harness.bot.stop();
       await emulator.stop();
       await db.close();

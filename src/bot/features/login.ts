@@ -1,14 +1,15 @@
 import type { TelegramProfile } from '../../services/users.js';
-import type { BotContext } from '../context.js';
-import { home, type Feature } from '../router.js';
+import type { BotContext, ChatContext } from '../context.js';
+import type { Feature } from '../feature.js';
+import { home, type GatedContext } from '../gate.js';
 import * as screens from '../screens.js';
 import { replace, reply, show } from '../ui.js';
 
-export function profileOf(ctx: BotContext): TelegramProfile {
-  const from = ctx.from!;
+export function profileOf(ctx: ChatContext): TelegramProfile {
+  const from = ctx.from;
   return {
     telegramId: from.id,
-    chatId: ctx.chat?.id ?? from.id,
+    chatId: ctx.chat.id,
     firstName: from.first_name,
     lastName: from.last_name,
     username: from.username,
@@ -24,7 +25,7 @@ export const lockedText = (ctx: BotContext, seconds: number) =>
  * The gate sets ctx.user for an inactive user too (access puts "inactive" before "logged out"),
  * so the sign-out flag is checked here: a signed-out user may log in again, paid up or not.
  */
-async function alreadyLoggedIn(ctx: BotContext): Promise<boolean> {
+async function alreadyLoggedIn(ctx: GatedContext<'login'>): Promise<boolean> {
   if (!ctx.user || ctx.user.isLoggedOut) return false;
   await ctx.answer(ctx.t.alreadyLoggedIn);
   await home(ctx);
@@ -32,8 +33,8 @@ async function alreadyLoggedIn(ctx: BotContext): Promise<boolean> {
 }
 
 /** After a successful login: the menu, unless a ban or an unpaid subscription stands in the way. */
-async function loggedIn(ctx: BotContext, messageId: number | undefined, text: string): Promise<void> {
-  const access = await ctx.deps.services.users.access(ctx.from!.id);
+async function loggedIn(ctx: ChatContext, messageId: number | undefined, text: string): Promise<void> {
+  const access = await ctx.deps.services.users.access(ctx.from.id);
   if (access.kind === 'ok') {
     await replace(ctx, messageId, screens.userMenu(ctx.t, ctx.fullName, access.user.role, text));
   } else {
@@ -42,6 +43,7 @@ async function loggedIn(ctx: BotContext, messageId: number | undefined, text: st
   }
 }
 
+/** The login screens: the role choice's two buttons, then username and password, or an API key. */
 export const loginFeature: Feature = {
   callbacks: {
     role_admin: {
@@ -49,7 +51,7 @@ export const loginFeature: Feature = {
       keepsInput: true,
       run: async (ctx) => {
         if (await alreadyLoggedIn(ctx)) return;
-        ctx.session.expect = { kind: 'admin_username', at: Date.now() };
+        ctx.expectInput('admin_username');
         await ctx.answer();
         await show(ctx, screens.prompt(ctx.t, ctx.t.enterUsername, { a: 'roles' }));
       },
@@ -58,7 +60,7 @@ export const loginFeature: Feature = {
       level: 'login',
       run: async (ctx) => {
         if (await alreadyLoggedIn(ctx)) return;
-        ctx.session.expect = { kind: 'seller_key', at: Date.now() };
+        ctx.expectInput('seller_key');
         await ctx.answer();
         await show(ctx, screens.prompt(ctx.t, ctx.t.enterApiKey, { a: 'roles' }));
       },
@@ -68,7 +70,7 @@ export const loginFeature: Feature = {
     admin_username: {
       level: 'login',
       run: async (ctx, text) => {
-        ctx.session.expect = { kind: 'admin_password', at: Date.now(), username: text.trim().slice(0, 150) };
+        ctx.expectInput('admin_password', text.trim().slice(0, 150));
         await reply(ctx, screens.prompt(ctx.t, ctx.t.enterPassword, { a: 'cancel' }, ctx.t.btnCancel));
       },
     },
@@ -80,14 +82,14 @@ export const loginFeature: Feature = {
         const result = await ctx.deps.services.auth.adminLogin(profileOf(ctx), username, password);
         if (result.ok) {
           ctx.session.expect = undefined;
-          ctx.deps.logger.info({ user: ctx.from!.id }, 'admin logged in');
+          ctx.deps.logger.info({ user: ctx.from.id }, 'admin logged in');
           await loggedIn(ctx, waitId, ctx.t.loggedInAdmin);
         } else if (result.reason === 'locked') {
           ctx.session.expect = undefined;
           await replace(ctx, waitId, { text: lockedText(ctx, result.retryAfterSeconds) });
         } else {
-          ctx.deps.logger.info({ user: ctx.from!.id }, 'admin login failed');
-          ctx.session.expect = { kind: 'admin_password', at: Date.now(), username };
+          ctx.deps.logger.info({ user: ctx.from.id }, 'admin login failed');
+          ctx.expectInput('admin_password', username);
           await replace(ctx, waitId, screens.wrongCredentials(ctx.t));
         }
       },
@@ -99,14 +101,14 @@ export const loginFeature: Feature = {
         const result = await ctx.deps.services.auth.sellerLogin(profileOf(ctx), apiKey.trim());
         if (result.ok) {
           ctx.session.expect = undefined;
-          ctx.deps.logger.info({ user: ctx.from!.id, shop: result.shop.id }, 'seller logged in');
+          ctx.deps.logger.info({ user: ctx.from.id, shop: result.shop.id }, 'seller logged in');
           await loggedIn(ctx, waitId, ctx.t.loggedInSeller);
         } else if (result.reason === 'locked') {
           ctx.session.expect = undefined;
           await replace(ctx, waitId, { text: lockedText(ctx, result.retryAfterSeconds) });
         } else {
-          ctx.deps.logger.info({ user: ctx.from!.id }, 'seller login failed');
-          ctx.session.expect = { kind: 'seller_key', at: Date.now() };
+          ctx.deps.logger.info({ user: ctx.from.id }, 'seller login failed');
+          ctx.expectInput('seller_key');
           await replace(
             ctx,
             waitId,

@@ -1,5 +1,6 @@
 import type { BotContext } from '../context.js';
-import { home, type Feature } from '../router.js';
+import type { Feature } from '../feature.js';
+import { home } from '../gate.js';
 import * as screens from '../screens.js';
 import { reply, show } from '../ui.js';
 
@@ -18,8 +19,8 @@ export const subscriptionFeature: Feature = {
     subscription: {
       level: 'paying',
       run: async (ctx) => {
-        const status = await ctx.deps.services.subscriptions.status(ctx.from!.id);
-        const who = ctx.from!.username ? `@${ctx.from!.username}` : ctx.fullName;
+        const status = await ctx.deps.services.subscriptions.status(ctx.from.id);
+        const who = ctx.from.username ? `@${ctx.from.username}` : ctx.fullName;
         await ctx.answer(ctx.t.toastSubscription);
         await show(
           ctx,
@@ -40,14 +41,14 @@ export const subscriptionFeature: Feature = {
           await ctx.answer(ctx.t.paymentsUnavailable, true);
           return;
         }
-        const status = await ctx.deps.services.subscriptions.status(ctx.from!.id);
+        const status = await ctx.deps.services.subscriptions.status(ctx.from.id);
         if (status.active && status.paidUntil === null) {
           await ctx.answer(ctx.t.noPaymentNeeded, true);
           return;
         }
-        const invoice = ctx.deps.services.subscriptions.invoice(ctx.from!.id);
+        const invoice = ctx.deps.services.subscriptions.invoice(ctx.from.id);
         await ctx.answer();
-        await ctx.telegram.sendInvoice(ctx.chat!.id, {
+        await ctx.telegram.sendInvoice(ctx.chat.id, {
           title: ctx.t.invoiceTitle,
           description: ctx.t.invoiceDescription(invoice.periodDays),
           payload: invoice.payload,
@@ -58,46 +59,43 @@ export const subscriptionFeature: Feature = {
       },
     },
   },
+
+  /** Must be answered within 10 seconds: one query, then the answer. */
+  preCheckout: async (ctx, q) => {
+    const result = await ctx.deps.services.subscriptions.checkPreCheckout({
+      payload: q.invoice_payload,
+      amount: q.total_amount,
+      currency: q.currency,
+      payerTelegramId: q.from.id,
+    });
+    if (result.ok) {
+      await ctx.answerPreCheckoutQuery(true);
+    } else {
+      ctx.deps.logger.warn({ user: q.from.id, reason: result.reason }, 'pre-checkout refused');
+      await ctx.answerPreCheckoutQuery(false, ctx.t.preCheckoutFailed);
+    }
+  },
+
+  /** Recorded once by its charge id: the same payment delivered twice changes nothing and says nothing. */
+  successfulPayment: async (ctx, p) => {
+    const result = await ctx.deps.services.subscriptions.recordPayment({
+      telegramChargeId: p.telegram_payment_charge_id,
+      providerChargeId: p.provider_payment_charge_id,
+      amount: p.total_amount,
+      currency: p.currency,
+      payerTelegramId: ctx.from.id,
+      payload: p.invoice_payload,
+    });
+    if (!result.recorded) {
+      ctx.deps.logger.info({ user: ctx.from.id }, 'duplicate successful_payment ignored');
+      return;
+    }
+    ctx.deps.logger.info(
+      { user: ctx.from.id, amount: p.total_amount, currency: p.currency },
+      'payment recorded',
+    );
+    if (result.paidUntil)
+      await reply(ctx, { text: ctx.t.paymentSucceeded(formatDate(ctx, result.paidUntil)) });
+    await home(ctx, { asNew: true });
+  },
 };
-
-/** Must be answered within 10 seconds: one query, then the answer. */
-export async function onPreCheckout(ctx: BotContext): Promise<void> {
-  const q = ctx.preCheckoutQuery!;
-  const result = await ctx.deps.services.subscriptions.checkPreCheckout({
-    payload: q.invoice_payload,
-    amount: q.total_amount,
-    currency: q.currency,
-    payerTelegramId: q.from.id,
-  });
-  if (result.ok) {
-    await ctx.answerPreCheckoutQuery(true);
-  } else {
-    ctx.deps.logger.warn({ user: q.from.id, reason: result.reason }, 'pre-checkout refused');
-    await ctx.answerPreCheckoutQuery(false, ctx.t.preCheckoutFailed);
-  }
-}
-
-/** Recorded once by its charge id: the same payment delivered twice changes nothing and says nothing. */
-export async function onSuccessfulPayment(ctx: BotContext): Promise<void> {
-  const message = ctx.message;
-  if (!message || !('successful_payment' in message)) return;
-  const p = message.successful_payment;
-  const result = await ctx.deps.services.subscriptions.recordPayment({
-    telegramChargeId: p.telegram_payment_charge_id,
-    providerChargeId: p.provider_payment_charge_id,
-    amount: p.total_amount,
-    currency: p.currency,
-    payerTelegramId: ctx.from!.id,
-    payload: p.invoice_payload,
-  });
-  if (!result.recorded) {
-    ctx.deps.logger.info({ user: ctx.from!.id }, 'duplicate successful_payment ignored');
-    return;
-  }
-  ctx.deps.logger.info(
-    { user: ctx.from!.id, amount: p.total_amount, currency: p.currency },
-    'payment recorded',
-  );
-  if (result.paidUntil) await reply(ctx, { text: ctx.t.paymentSucceeded(formatDate(ctx, result.paidUntil)) });
-  await home(ctx, { asNew: true });
-}

@@ -1,16 +1,16 @@
-import type { BotContext } from '../context.js';
-import { home, type Feature } from '../router.js';
+import type { Feature } from '../feature.js';
+import { home, type GatedContext } from '../gate.js';
 import * as screens from '../screens.js';
 import { reply, show } from '../ui.js';
 
-async function help(ctx: BotContext): Promise<void> {
+async function help(ctx: GatedContext<'public'>): Promise<void> {
   await ctx.answer(ctx.t.toastHelp);
-  const access = await ctx.deps.services.users.access(ctx.from!.id);
+  const access = await ctx.deps.services.users.access(ctx.from.id);
   // Unlike the original, help keeps a way back: a menu button, or the role choice before login.
   await show(ctx, screens.help(ctx.t, ctx.deps.config.bot.helpAdminUsername, access.kind === 'ok'));
 }
 
-async function cancel(ctx: BotContext): Promise<void> {
+async function cancel(ctx: GatedContext<'public'>): Promise<void> {
   const pending = ctx.session.expect !== undefined;
   ctx.session.expect = undefined;
   await ctx.answer(ctx.t.toastCancel);
@@ -20,27 +20,30 @@ async function cancel(ctx: BotContext): Promise<void> {
   await home(ctx, { asNew: true });
 }
 
-/** /start, /menu, /help, /cancel, /sign_out, and the buttons that lead to the same places. */
-export const startFeature: Feature = {
+/**
+ * Getting around: /start, /menu, /help, /cancel, the hidden /sign_out, and the buttons that lead to
+ * the same places (main menu, help, cancel, back to the role choice, the page counter).
+ */
+export const navigationFeature: Feature = {
   commands: {
     start: {
       level: 'public',
       run: (ctx) => {
-        ctx.deps.logger.info({ user: ctx.from!.id }, 'start');
+        ctx.deps.logger.info({ user: ctx.from.id }, 'start');
         return home(ctx, { asNew: true });
       },
     },
     menu: {
       level: 'member',
-      run: (ctx) => reply(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user!.role)).then(() => undefined),
+      run: (ctx) => reply(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user.role)).then(() => undefined),
     },
     help: { level: 'public', keepsInput: true, run: help },
     cancel: { level: 'public', keepsInput: true, run: cancel },
     sign_out: {
       level: 'public',
       run: async (ctx) => {
-        await ctx.deps.services.users.signOut(ctx.from!.id);
-        ctx.deps.logger.info({ user: ctx.from!.id }, 'signed out');
+        await ctx.deps.services.users.signOut(ctx.from.id);
+        ctx.deps.logger.info({ user: ctx.from.id }, 'signed out');
         await home(ctx, { asNew: true });
       },
     },
@@ -50,7 +53,7 @@ export const startFeature: Feature = {
       level: 'member',
       run: async (ctx) => {
         await ctx.answer(ctx.t.toastMenu);
-        await show(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user!.role));
+        await show(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user.role));
       },
     },
     help: { level: 'public', keepsInput: true, run: help },

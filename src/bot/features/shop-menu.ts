@@ -1,46 +1,10 @@
 import type { Shop } from '../../db/entities/index.js';
-import type { SetOutcome, Viewer } from '../../services/shops.js';
+import type { SetOutcome } from '../../services/shops.js';
 import type { Texts } from '../texts/index.js';
-import type { ListKind } from '../callback-data.js';
-import type { BotContext } from '../context.js';
-import type { Feature } from '../router.js';
+import type { Feature } from '../feature.js';
 import * as screens from '../screens.js';
 import { show } from '../ui.js';
-
-export const viewer = (ctx: BotContext): Viewer => ({ id: ctx.user!.id, role: ctx.user!.role });
-
-/** The list page; `toast` answers the press once the page is read, so a failed read answers with the error. */
-export async function showList(
-  ctx: BotContext,
-  list: ListKind,
-  offset: number,
-  toast?: string,
-): Promise<void> {
-  const page = await ctx.deps.services.shops.list(viewer(ctx), offset, ctx.deps.config.bot.listLimit);
-  if (toast !== undefined) await ctx.answer(toast);
-  await show(ctx, screens.shopList(ctx.t, list, page));
-}
-
-/**
- * The shop as this user may see it now. A deleted shop, an unlinked one or a forged id for someone
- * else's shop all end the same way: nothing changes, the user is told and sees the list again.
- */
-export async function shopFor(
-  ctx: BotContext,
-  shopId: number,
-  offset: number,
-  list: ListKind = 'shops',
-): Promise<Shop | null> {
-  const shop = await ctx.deps.services.shops.get(viewer(ctx), shopId);
-  if (shop) return shop;
-  ctx.deps.logger.warn(
-    { user: ctx.from!.id, shopId },
-    'shop not accessible: deleted, unlinked or forged button',
-  );
-  await ctx.answer(ctx.t.shopGone);
-  await showList(ctx, list, offset);
-  return null;
-}
+import { shopFor, viewer, type MemberContext } from './shop-list.js';
 
 type ShopTarget = { shopId: number; offset: number };
 type DrawShop = (t: Texts, shop: Shop, offset: number) => screens.Screen;
@@ -49,7 +13,7 @@ type DrawShop = (t: Texts, shop: Shop, offset: number) => screens.Screen;
 function shopScreen(toast: (t: Texts) => string, draw: DrawShop) {
   return {
     level: 'member' as const,
-    run: async (ctx: BotContext, d: ShopTarget) => {
+    run: async (ctx: MemberContext, d: ShopTarget) => {
       const shop = await shopFor(ctx, d.shopId, d.offset);
       if (!shop) return;
       await ctx.answer(toast(ctx.t));
@@ -64,20 +28,20 @@ function shopScreen(toast: (t: Texts) => string, draw: DrawShop) {
  */
 function toggle(spec: {
   field: 'isActive' | 'updatePrices';
-  set: (ctx: BotContext, shopId: number, value: boolean) => Promise<SetOutcome>;
+  set: (ctx: MemberContext, shopId: number, value: boolean) => Promise<SetOutcome>;
   toast: (t: Texts, value: boolean) => string;
   screen: DrawShop;
 }) {
   return {
     level: 'member' as const,
-    run: async (ctx: BotContext, d: ShopTarget & { value: boolean }) => {
+    run: async (ctx: MemberContext, d: ShopTarget & { value: boolean }) => {
       const res = await spec.set(ctx, d.shopId, d.value);
       if (res.outcome === 'not_found' || !res.shop) {
         await shopFor(ctx, d.shopId, d.offset);
         return;
       }
       ctx.deps.logger.info(
-        { user: ctx.from!.id, shop: d.shopId, [spec.field]: d.value, outcome: res.outcome },
+        { user: ctx.from.id, shop: d.shopId, [spec.field]: d.value, outcome: res.outcome },
         `set ${spec.field}`,
       );
       await ctx.answer(res.outcome === 'unchanged' ? ctx.t.toastAlreadySet : spec.toast(ctx.t, d.value));
@@ -86,23 +50,9 @@ function toggle(spec: {
   };
 }
 
-export const shopsFeature: Feature = {
+/** One shop's menu and the screens under it: information, activation and price updating with their switches. */
+export const shopMenuFeature: Feature = {
   callbacks: {
-    list: {
-      level: 'member',
-      run: async (ctx, d) => {
-        if (d.list === 'unlink' && ctx.user!.role !== 'seller') {
-          await showList(ctx, 'shops', 0, ctx.t.toastOutdated);
-          return;
-        }
-        await showList(
-          ctx,
-          d.list,
-          d.offset,
-          d.list === 'shops' ? ctx.t.toastShopList : ctx.t.toastUnlinkList,
-        );
-      },
-    },
     shop: shopScreen((t) => t.toastShopMenu, screens.shopMenu),
     info: shopScreen((t) => t.toastShopInfo, screens.shopInfo),
     activation: shopScreen((t) => t.toastActivation, screens.activation),

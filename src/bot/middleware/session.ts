@@ -1,0 +1,38 @@
+import type { MiddlewareFn } from 'telegraf';
+import type { BotContext, SessionData, SessionStorage } from '../context.js';
+
+/**
+ * The user's session, in two steps around the error boundary: `load` runs inside it, so a session
+ * that can't be read is an error the user is told about; `save` runs outside it, so it writes back
+ * after the boundary has answered, whatever happened. Only a changed session is written, and an
+ * empty one is deleted.
+ */
+export function session(store: SessionStorage<SessionData>): {
+  load: MiddlewareFn<BotContext>;
+  save: MiddlewareFn<BotContext>;
+} {
+  /** The session as read, per update: what `save` compares with ('null' when it couldn't be read). */
+  const loaded = new WeakMap<BotContext, string>();
+  const keyOf = (ctx: BotContext) => `u:${ctx.from?.id}`;
+  return {
+    load: async (ctx, next) => {
+      ctx.session = (await store.get(keyOf(ctx))) ?? {};
+      loaded.set(ctx, JSON.stringify(ctx.session));
+      await next();
+    },
+    save: async (ctx, next) => {
+      try {
+        await next();
+      } finally {
+        const before = loaded.get(ctx) ?? 'null';
+        const after = JSON.stringify(ctx.session);
+        if (after !== before) {
+          const key = keyOf(ctx);
+          await (after === '{}' ? store.delete(key) : store.set(key, ctx.session)).catch((err: unknown) =>
+            ctx.deps.logger.error({ err }, 'could not save the session'),
+          );
+        }
+      }
+    },
+  };
+}
