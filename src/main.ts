@@ -29,19 +29,20 @@ async function main(config: Config, logger: Logger): Promise<void> {
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
   const admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+  const { transport } = config;
   const webhook =
-    config.bot.webhookUrl && config.bot.webhookSecret
+    transport.mode === 'webhook'
       ? {
-          path: webhookPath(config.bot.webhookUrl),
-          handler: webhookHandler(bot.handleUpdate, config.bot.webhookSecret, logger),
+          path: webhookPath(transport.url),
+          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
         }
       : undefined;
   const app = createHttpApp({ config, logger, admin, dataSource: db.dataSource, webhook });
   const server = await startHttpServer(app, config.port);
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
-  if (config.bot.webhookUrl && config.bot.webhookSecret) {
-    await bot.setWebhook(config.bot.webhookUrl, config.bot.webhookSecret);
+  if (transport.mode === 'webhook') {
+    await bot.setWebhook(transport.url, transport.secret);
     logger.info('receiving updates by webhook');
   } else {
     await bot.startPolling();

@@ -36,7 +36,7 @@ export interface Harness {
 export async function startHarness(opts: { db?: Database } = {}): Promise<Harness> {
   const bundleDir = useOwnBundleDir();
   const db = opts.db ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_JS_TMP_DIR: bundleDir });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
 
