@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { AuthService } from './auth.js';
+import { HousekeepingService } from './housekeeping.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { ShopService } from './shops.js';
@@ -26,6 +27,7 @@ export interface Services {
   subscriptions: SubscriptionService;
   staff: StaffService;
   limiter: LoginLimiter;
+  housekeeping: HousekeepingService;
 }
 
 /** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
@@ -37,11 +39,13 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
-  return { users, shops, links, auth, subscriptions, staff, limiter };
+  const housekeeping = new HousekeepingService(dataSource, limiter);
+  return { users, shops, links, auth, subscriptions, staff, limiter, housekeeping };
 }
 
 export { AuthService, BOT_SCOPE } from './auth.js';
 export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } from './auth.js';
+export { HousekeepingService, type PruneResult } from './housekeeping.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
