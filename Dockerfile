@@ -13,16 +13,16 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # Dependencies first, so this layer is reused while package*.json stay the same.
-# (npm install rather than npm ci: see shared/reference/stack-notes.md.)
+# (npm install rather than npm ci: `npm ci` fails on our build machines; see the README's Development notes.)
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-# tsc compiles src/, migrations/ and the tests (rootDir "." → dist/src, dist/migrations, dist/test);
-# the tests and benchmarks are dropped. Files under src/ that tsc does not emit (AdminJS components in
-# .tsx/.jsx, which AdminJS bundles itself at start, templates, JSON) are copied beside the compiled code.
+# `npm run build` (tsconfig.build.json) compiles src/, migrations/ and ormconfig.ts only (rootDir "." →
+# dist/src, dist/migrations, dist/ormconfig.js): no tests or benchmarks reach the image. Files under
+# src/ that tsc does not emit (the panel's .jsx components, which AdminJS bundles itself at start) are
+# copied beside the compiled code.
 # fixtures/ (for loaddata) is made if the repository has none, so the runtime stage can always copy it.
 RUN npm run build \
- && rm -rf dist/test dist/bench \
  && (cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/src/ \;) \
  && mkdir -p fixtures
 

@@ -69,7 +69,6 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  process.env.ADMIN_JS_TMP_DIR ||= 'adminjs-bundle';
   const { db, label, drop } = await open();
   try {
     await runMigrations(db.dataSource);
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
       `${label}: seeded ${ROWS} telegram users and ${ROWS} shops in ${Math.round(performance.now() - t0)} ms`,
     );
 
-    const config = loadConfig({ NODE_ENV: 'test' });
+    const config = loadConfig({ NODE_ENV: 'test', ADMIN_JS_TMP_DIR: process.env.ADMIN_JS_TMP_DIR });
     const logger = createLogger('warn');
     const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
     await services.staff.createUser({ username: 'bench', password: 'bench password', isStaff: true });

@@ -44,12 +44,18 @@ const optionalString = z
 const unsetIfEmpty = (env: NodeJS.ProcessEnv) =>
   Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
 
-const schema = z.object({
+/** Every variable on its own: its type, its default and the sentence a bad value gets. */
+const variables = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   BOT_TOKEN: optionalString.refine((v) => v === undefined || /^\d+:[A-Za-z0-9_-]+$/.test(v), {
     message: 'expected a token like 123456:ABC-DEF from @BotFather',
   }),
-  TELEGRAM_API_ROOT: z.string().trim().url().default('https://api.telegram.org'),
+  TELEGRAM_API_ROOT: z
+    .string()
+    .trim()
+    .url()
+    .default('https://api.telegram.org')
+    .transform((v) => v.replace(/\/+$/, '')),
   DATABASE_URL: optionalString.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'expected a postgres:// or postgresql:// URL',
   }),
@@ -60,9 +66,9 @@ const schema = z.object({
   BOT_LIST_LIMIT: int(5, 1, 20),
   DEFAULT_LANGUAGE: z.enum(['ru', 'en']).default('ru'),
   HELP_ADMIN_USERNAME: optionalString.transform((v) => v?.replace(/^@/, '')),
-  REPORT_CHAT_ID: optionalString.refine((v) => v === undefined || /^-?\d+$/.test(v), {
-    message: 'expected a numeric Telegram chat id',
-  }),
+  REPORT_CHAT_ID: optionalString
+    .refine((v) => v === undefined || /^-?\d+$/.test(v), { message: 'expected a numeric Telegram chat id' })
+    .transform((v) => (v === undefined ? undefined : Number(v))),
   PAYMENT_PROVIDER_TOKEN: optionalString,
   SUBSCRIPTION_PRICE: int(10000, 1, 1_000_000_000),
   SUBSCRIPTION_CURRENCY: z
@@ -83,72 +89,54 @@ const schema = z.object({
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
   }),
+  // AdminJS reads it from process.env when first imported; createAdmin puts this value there.
+  ADMIN_JS_TMP_DIR: z.string().trim().min(1).default('adminjs-bundle'),
 });
 
-export interface Config {
-  env: 'development' | 'production' | 'test';
-  botToken: string | undefined;
-  telegramApiRoot: string;
-  databaseUrl: string | undefined;
-  dataDir: string;
-  port: number;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  bot: {
-    autoCustomise: boolean;
-    listLimit: number;
-    defaultLanguage: 'ru' | 'en';
-    helpAdminUsername: string | undefined;
-    reportChatId: number | undefined;
-    webhookUrl: string | undefined;
-    webhookSecret: string | undefined;
-  };
-  subscription: {
-    providerToken: string | undefined;
-    price: number;
-    currency: string;
-    periodDays: number;
-    newUsersActive: boolean;
-  };
-  login: { maxFailures: number; windowMinutes: number };
-  sessionSecret: string | undefined;
+type Variables = z.output<typeof variables>;
+
+/** Records a rule between variables as an issue on `variable`; the parse then fails with that sentence. */
+function refuse(ctx: z.RefinementCtx, variable: keyof Variables, message: string): never {
+  ctx.addIssue({ code: 'custom', path: [variable], message });
+  return z.NEVER;
 }
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+/** Long polling: nothing needs to be open to the internet. */
+const polling = () => ({ mode: 'polling' as const });
+/** Telegram POSTs updates to `url` and sends `secret` back in a header. */
+const webhook = (url: string, secret: string) => ({ mode: 'webhook' as const, url, secret });
+
+/**
+ * How updates arrive: polling, or a webhook with both its URL and its secret. WEBHOOK_URL without
+ * WEBHOOK_SECRET is refused, so the parsed result has no such state.
+ */
+function transportOf(e: Variables, ctx: z.RefinementCtx) {
+  if (!e.WEBHOOK_URL) return polling();
+  if (!e.WEBHOOK_SECRET) return refuse(ctx, 'WEBHOOK_SECRET', 'required when WEBHOOK_URL is set');
+  return webhook(e.WEBHOOK_URL, e.WEBHOOK_SECRET);
 }
 
-/** Parses the environment once; a bad value throws a ConfigError whose message names the variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(unsetIfEmpty(env));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  const e = parsed.data;
-  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) {
-    throw new ConfigError('Invalid configuration:\n  WEBHOOK_SECRET: required when WEBHOOK_URL is set');
-  }
+/** The environment → the app's configuration: the one schema, and the only place that reads a variable. */
+export const configSchema = variables.transform((e, ctx) => {
+  const transport = transportOf(e, ctx);
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
-    throw new ConfigError(
-      'Invalid configuration:\n  SESSION_SECRET: required in production (32+ random characters)',
-    );
+    refuse(ctx, 'SESSION_SECRET', 'required in production (32+ random characters)');
   }
   return {
     env: e.NODE_ENV,
     botToken: e.BOT_TOKEN,
-    telegramApiRoot: e.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    telegramApiRoot: e.TELEGRAM_API_ROOT,
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
+    transport,
     bot: {
       autoCustomise: e.BOT_AUTO_CUSTOMISE,
       listLimit: e.BOT_LIST_LIMIT,
       defaultLanguage: e.DEFAULT_LANGUAGE,
       helpAdminUsername: e.HELP_ADMIN_USERNAME,
-      reportChatId: e.REPORT_CHAT_ID === undefined ? undefined : Number(e.REPORT_CHAT_ID),
-      webhookUrl: e.WEBHOOK_URL,
-      webhookSecret: e.WEBHOOK_SECRET,
+      reportChatId: e.REPORT_CHAT_ID,
     },
     subscription: {
       providerToken: e.PAYMENT_PROVIDER_TOKEN,
@@ -159,5 +147,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMinutes: e.LOGIN_WINDOW_MINUTES },
     sessionSecret: e.SESSION_SECRET,
+    /** Where the panel's custom components are bundled at start. */
+    adminBundleDir: e.ADMIN_JS_TMP_DIR,
   };
+});
+
+export type Config = z.output<typeof configSchema>;
+/** `{ mode: 'polling' }` or `{ mode: 'webhook', url, secret }`. */
+export type Transport = Config['transport'];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment once; a bad value throws a ConfigError whose message names the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(unsetIfEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return parsed.data;
 }

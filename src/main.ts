@@ -4,16 +4,18 @@ import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
 import { webhookHandler, webhookPath } from './bot/webhook.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, runMigrations } from './db/data-source.js';
+import { pingDatabase } from './db/health.js';
 import { SessionStore } from './db/session-store.js';
 import { createHttpApp, startHttpServer } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { Notifier } from './workers/notifier.js';
+import { createMaintenanceWorker } from './workers/maintenance.js';
 
 /**
  * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
- * notification worker, and one shutdown path. SIGINT/SIGTERM let in-flight updates finish and
- * confirm the polling offset; a second signal exits at once.
+ * workers (ban notices, hourly housekeeping), and one shutdown path. SIGINT/SIGTERM let in-flight
+ * updates finish and confirm the polling offset; a second signal exits at once.
  */
 async function main(config: Config, logger: Logger): Promise<void> {
   if (!config.botToken)
@@ -31,19 +33,21 @@ async function main(config: Config, logger: Logger): Promise<void> {
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
   const admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+  const { transport } = config;
   const webhook =
-    config.bot.webhookUrl && config.bot.webhookSecret
+    transport.mode === 'webhook'
       ? {
-          path: webhookPath(config.bot.webhookUrl),
-          handler: webhookHandler(bot.handleUpdate, config.bot.webhookSecret, logger),
+          path: webhookPath(transport.url),
+          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
         }
       : undefined;
-  const app = createHttpApp({ config, logger, admin, dataSource: db.dataSource, webhook });
+  const ping = () => pingDatabase(db.dataSource);
+  const app = createHttpApp({ config, logger, admin, ping, webhook });
   const server = await startHttpServer(app, config.port);
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
-  if (config.bot.webhookUrl && config.bot.webhookSecret) {
-    await bot.setWebhook(config.bot.webhookUrl, config.bot.webhookSecret);
+  if (transport.mode === 'webhook') {
+    await bot.setWebhook(transport.url, transport.secret);
     logger.info('receiving updates by webhook');
   } else {
     await bot.startPolling();
@@ -56,15 +60,8 @@ async function main(config: Config, logger: Logger): Promise<void> {
     defaultLanguage: config.bot.defaultLanguage,
   });
   notifier.start();
-
-  // Expired bot sessions and old login failures are only clutter: clear them hourly.
-  const sessions = new SessionStore(db.dataSource, 0);
-  const maintenance = setInterval(() => {
-    void Promise.all([sessions.prune(), services.limiter.prune()]).catch((err: unknown) =>
-      logger.warn({ err }, 'maintenance failed'),
-    );
-  }, 3_600_000);
-  maintenance.unref();
+  const maintenance = createMaintenanceWorker({ services, logger });
+  maintenance.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -74,11 +71,11 @@ async function main(config: Config, logger: Logger): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'stopping: finishing updates in flight');
-    clearInterval(maintenance);
     try {
       await server.close();
       await bot.stop();
       await notifier.stop();
+      await maintenance.stop();
       await admin.close();
       await db.close();
       logger.info('stopped');

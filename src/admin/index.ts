@@ -7,13 +7,13 @@ export type { AdminDeps, AdminPanel, AdminServices, StaffAdmin } from './types.j
  * database and CSRF protection. Resolves once the custom components are bundled, so the first page
  * served is complete.
  *
- * AdminJS reads ADMIN_JS_TMP_DIR once, when it is first imported, so it is set here and AdminJS is
- * imported only after (dynamically). The folder has no leading dot: express's `send` refuses
+ * AdminJS reads ADMIN_JS_TMP_DIR from process.env once, when it is first imported, so the configured
+ * folder (config.adminBundleDir) is put there and AdminJS is imported only after (dynamically). The folder has no leading dot: express's `send` refuses
  * dot-folders. AdminJS's own production bundling (unawaited, at router build) is skipped because
  * createAdmin bundles and awaits it itself.
  */
 export async function createAdmin(deps: AdminDeps): Promise<AdminPanel> {
-  process.env.ADMIN_JS_TMP_DIR ||= 'adminjs-bundle';
+  process.env.ADMIN_JS_TMP_DIR = deps.config.adminBundleDir;
   process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
   const { buildAdmin } = await import('./build.js');
   return buildAdmin(deps);

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AuditService } from './audit.js';
 import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
+import { HousekeepingService } from './housekeeping.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { NotificationService } from './notifications.js';
@@ -34,6 +35,7 @@ export interface Services {
   /** The back office's own: its audit log and its dashboard figures. */
   audit: AuditService;
   dashboard: DashboardService;
+  housekeeping: HousekeepingService;
 }
 
 /** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
@@ -48,7 +50,20 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const notifications = new NotificationService(dataSource);
   const audit = new AuditService(dataSource);
   const dashboard = new DashboardService(dataSource);
-  return { users, shops, links, auth, subscriptions, staff, limiter, notifications, audit, dashboard };
+  const housekeeping = new HousekeepingService(dataSource, limiter);
+  return {
+    users,
+    shops,
+    links,
+    auth,
+    subscriptions,
+    staff,
+    limiter,
+    notifications,
+    audit,
+    dashboard,
+    housekeeping,
+  };
 }
 
 export { AuditService, type AuditEntry } from './audit.js';
@@ -60,6 +75,7 @@ export {
   type DashboardFigures,
   type PaymentTotal,
 } from './dashboard.js';
+export { HousekeepingService, type PruneResult } from './housekeeping.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config.js';
+import { pingDatabase } from '../../src/db/health.js';
 import { createHttpApp, startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -18,13 +19,14 @@ async function start(deps: Partial<Parameters<typeof createHttpApp>[0]>): Promis
   return `http://127.0.0.1:${server.port}`;
 }
 
-const fakeDb = (query: () => Promise<unknown>) => ({ query }) as unknown as DataSource;
+/** The app's ping over a stand-in database whose query() is `query`. */
+const pingOver = (query: () => Promise<unknown>) => () => pingDatabase({ query } as unknown as DataSource);
 
 describe('the HTTP app', () => {
   test('/healthz is 200 when the database answers SELECT 1', async () => {
     let asked = '';
     const base = await start({
-      dataSource: fakeDb(async function (this: unknown, ...args: unknown[]) {
+      ping: pingOver(async function (this: unknown, ...args: unknown[]) {
         asked = String(args[0]);
         return [{ '?column?': 1 }];
       } as () => Promise<unknown>),
@@ -36,12 +38,12 @@ describe('the HTTP app', () => {
   });
 
   test('/healthz is 503 when the database fails or does not answer in time', async () => {
-    let base = await start({ dataSource: fakeDb(() => Promise.reject(new Error('connection refused'))) });
+    let base = await start({ ping: pingOver(() => Promise.reject(new Error('connection refused'))) });
     let res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'unavailable', database: 'down' });
     await server!.close();
-    base = await start({ dataSource: fakeDb(() => new Promise(() => undefined)) });
+    base = await start({ ping: pingOver(() => new Promise(() => undefined)) });
     res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(503);
   });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAdmin, type AdminPanel } from '../../src/admin/index.js';
 import { loadConfig, type Config } from '../../src/config.js';
+import { pingDatabase } from '../../src/db/health.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createHttpApp, startHttpServer, type RunningServer } from '../../src/http/app.js';
@@ -36,14 +37,18 @@ export interface Harness {
 export async function startHarness(opts: { db?: Database } = {}): Promise<Harness> {
   const bundleDir = useOwnBundleDir();
   const db = opts.db ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_JS_TMP_DIR: bundleDir });
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
 
   const h = { db, services, config } as Harness;
   const start = async () => {
     h.admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
-    h.server = await startHttpServer(createHttpApp({ config, logger, admin: h.admin }), 0, '127.0.0.1');
+    h.server = await startHttpServer(
+      createHttpApp({ config, logger, admin: h.admin, ping: () => pingDatabase(db.dataSource) }),
+      0,
+      '127.0.0.1',
+    );
     h.base = `http://127.0.0.1:${h.server.port}`;
   };
   await start();

@@ -1,0 +1,154 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig, type Config } from '../src/config.js';
+
+/** The sentence a bad environment stops the app with. */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`accepted: ${JSON.stringify(env)}`);
+}
+
+const WEBHOOK = { WEBHOOK_URL: 'https://bot.example.com/telegram/hook', WEBHOOK_SECRET: 's3cret_value-1' };
+
+describe('loadConfig', () => {
+  it('gives every variable its documented default', () => {
+    const config = loadConfig({});
+    expect(config).toEqual({
+      env: 'development',
+      botToken: undefined,
+      telegramApiRoot: 'https://api.telegram.org',
+      databaseUrl: undefined,
+      dataDir: './data',
+      port: 3000,
+      logLevel: 'info',
+      transport: { mode: 'polling' },
+      bot: {
+        autoCustomise: true,
+        listLimit: 5,
+        defaultLanguage: 'ru',
+        helpAdminUsername: undefined,
+        reportChatId: undefined,
+      },
+      subscription: {
+        providerToken: undefined,
+        price: 10000,
+        currency: 'RUB',
+        periodDays: 30,
+        newUsersActive: true,
+      },
+      login: { maxFailures: 5, windowMinutes: 15 },
+      sessionSecret: undefined,
+      adminBundleDir: 'adminjs-bundle',
+    } satisfies Config);
+  });
+
+  it('reads values as people write them in .env files; an empty value counts as unset', () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      BOT_TOKEN: ' 123456:ABC-def_9 ',
+      TELEGRAM_API_ROOT: 'http://127.0.0.1:8081//',
+      DATABASE_URL: 'postgresql://u:p@127.0.0.1/market',
+      PORT: '',
+      BOT_AUTO_CUSTOMISE: 'Off',
+      BOT_LIST_LIMIT: '20',
+      NEW_USERS_ACTIVE: 'no',
+      HELP_ADMIN_USERNAME: '@market_support',
+      REPORT_CHAT_ID: '-1001234567890',
+      ADMIN_JS_TMP_DIR: '/app/adminjs-bundle',
+      WEBHOOK_SECRET: '  ',
+    });
+    expect(config).toMatchObject({
+      env: 'test',
+      botToken: '123456:ABC-def_9',
+      telegramApiRoot: 'http://127.0.0.1:8081',
+      databaseUrl: 'postgresql://u:p@127.0.0.1/market',
+      port: 3000,
+      bot: {
+        autoCustomise: false,
+        listLimit: 20,
+        helpAdminUsername: 'market_support',
+        reportChatId: -1001234567890,
+      },
+      subscription: { newUsersActive: false },
+      adminBundleDir: '/app/adminjs-bundle',
+      transport: { mode: 'polling' },
+    });
+  });
+
+  it('stops on a bad value with a sentence that names the variable', () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ PORT: 'eighty' }, 'PORT: expected a whole number from 0 to 65535, got "eighty"'],
+      [{ BOT_LIST_LIMIT: '21' }, 'BOT_LIST_LIMIT: expected a whole number from 1 to 20, got "21"'],
+      [{ BOT_AUTO_CUSTOMISE: 'maybe' }, 'BOT_AUTO_CUSTOMISE: expected true or false, got "maybe"'],
+      [{ BOT_TOKEN: 'not-a-token' }, 'BOT_TOKEN: expected a token like 123456:ABC-DEF from @BotFather'],
+      [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected a postgres:// or postgresql:// URL'],
+      [{ REPORT_CHAT_ID: '@chat' }, 'REPORT_CHAT_ID: expected a numeric Telegram chat id'],
+      [
+        { SUBSCRIPTION_CURRENCY: 'rub' },
+        'SUBSCRIPTION_CURRENCY: expected a three-letter currency code such as RUB',
+      ],
+      [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET: expected at least 32 characters'],
+      [{ WEBHOOK_URL: 'http://bot.example.com/hook' }, 'WEBHOOK_URL: expected an https:// URL'],
+      [
+        { WEBHOOK_SECRET: 'has space' },
+        'WEBHOOK_SECRET: expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
+      ],
+      [{ NODE_ENV: 'production' }, 'SESSION_SECRET: required in production (32+ random characters)'],
+    ];
+    for (const [env, sentence] of cases) {
+      expect(refusal(env)).toBe(`Invalid configuration:\n  ${sentence}`);
+    }
+    expect(refusal({ PORT: '-1', LOG_LEVEL: 'loud' }).split('\n')).toEqual([
+      'Invalid configuration:',
+      '  PORT: expected a whole number from 0 to 65535, got "-1"',
+      expect.stringMatching(/^ {2}LOG_LEVEL: /),
+    ]);
+  });
+});
+
+describe('the transport: polling or webhook', () => {
+  it('is long polling without WEBHOOK_URL, whatever WEBHOOK_SECRET says', () => {
+    expect(loadConfig({}).transport).toEqual({ mode: 'polling' });
+    expect(loadConfig({ WEBHOOK_SECRET: WEBHOOK.WEBHOOK_SECRET }).transport).toEqual({ mode: 'polling' });
+    expect(loadConfig({ WEBHOOK_URL: '', WEBHOOK_SECRET: '' }).transport).toEqual({ mode: 'polling' });
+  });
+
+  it('is a webhook with WEBHOOK_URL and WEBHOOK_SECRET, carrying both', () => {
+    expect(loadConfig(WEBHOOK).transport).toEqual({
+      mode: 'webhook',
+      url: 'https://bot.example.com/telegram/hook',
+      secret: 's3cret_value-1',
+    });
+  });
+
+  it('refuses WEBHOOK_URL without WEBHOOK_SECRET', () => {
+    expect(refusal({ WEBHOOK_URL: WEBHOOK.WEBHOOK_URL })).toBe(
+      'Invalid configuration:\n  WEBHOOK_SECRET: required when WEBHOOK_URL is set',
+    );
+    expect(refusal({ WEBHOOK_URL: WEBHOOK.WEBHOOK_URL, WEBHOOK_SECRET: ' ' })).toBe(
+      'Invalid configuration:\n  WEBHOOK_SECRET: required when WEBHOOK_URL is set',
+    );
+  });
+
+  it('names every rule between variables that fails, not only the first', () => {
+    expect(refusal({ NODE_ENV: 'production', WEBHOOK_URL: WEBHOOK.WEBHOOK_URL })).toBe(
+      'Invalid configuration:\n' +
+        '  WEBHOOK_SECRET: required when WEBHOOK_URL is set\n' +
+        '  SESSION_SECRET: required in production (32+ random characters)',
+    );
+  });
+
+  it('has the URL and the secret only once narrowed to the webhook (checked by tsc)', () => {
+    const { transport } = loadConfig(WEBHOOK);
+    // @ts-expect-error: a polling transport has no URL, so the union has none before narrowing.
+    expect(transport.url).toBeDefined();
+    if (transport.mode !== 'webhook') throw new Error('expected a webhook');
+    const url: string = transport.url;
+    const secret: string = transport.secret;
+    expect([url, secret]).toEqual([WEBHOOK.WEBHOOK_URL, WEBHOOK.WEBHOOK_SECRET]);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { createLogger } from '../../src/logger.js';
+import type { PruneResult, Services } from '../../src/services/index.js';
+import { createMaintenanceWorker } from '../../src/workers/maintenance.js';
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const logger = createLogger('silent');
+
+/** A housekeeping service whose prune() is `prune`, counting its calls. */
+function fakeServices(prune: () => Promise<PruneResult>) {
+  const calls = { n: 0 };
+  const housekeeping = {
+    prune: () => {
+      calls.n++;
+      return prune();
+    },
+  } as unknown as Services['housekeeping'];
+  return { services: { housekeeping }, calls };
+}
+
+describe('the maintenance worker', () => {
+  it('prunes once per interval, not at start, and stops', async () => {
+    const { services, calls } = fakeServices(async () => ({ botSessions: 0, loginFailures: 0 }));
+    const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
+    worker.start();
+    expect(calls.n).toBe(0);
+    await delay(110);
+    await worker.stop();
+    expect(calls.n).toBeGreaterThanOrEqual(2);
+    const seen = calls.n;
+    await delay(60);
+    expect(calls.n).toBe(seen);
+  });
+
+  it('carries on after a failed run', async () => {
+    let fail = true;
+    const { services, calls } = fakeServices(async () => {
+      if (fail) {
+        fail = false;
+        throw new Error('database away');
+      }
+      return { botSessions: 1, loginFailures: 1 };
+    });
+    const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
+    worker.start();
+    await delay(110);
+    await worker.stop();
+    expect(calls.n).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stop() waits for a run in progress, and runs never overlap', async () => {
+    let release!: () => void;
+    let finished = false;
+    const { services, calls } = fakeServices(
+      () =>
+        new Promise<PruneResult>((resolve) => {
+          release = () => {
+            finished = true;
+            resolve({ botSessions: 0, loginFailures: 0 });
+          };
+        }),
+    );
+    const worker = createMaintenanceWorker({ services, logger, intervalMs: 10 });
+    worker.start();
+    await delay(60);
+    expect(calls.n).toBe(1);
+    const stopped = worker.stop();
+    await delay(10);
+    expect(finished).toBe(false);
+    release();
+    await stopped;
+    expect(finished).toBe(true);
+  });
+});
