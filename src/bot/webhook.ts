@@ -14,7 +14,7 @@ export function webhookHandler(
   secret: string,
   logger: Logger,
 ): RequestHandler {
-  return async (req, res) => {
+  return (req, res, next) => {
     const given = req.get('X-Telegram-Bot-Api-Secret-Token') ?? '';
     if (!safeEqual(given, secret)) {
       logger.warn({ ip: req.ip }, 'webhook call without the right secret');
@@ -26,8 +26,8 @@ export function webhookHandler(
       res.status(400).end();
       return;
     }
-    await handleUpdate(update);
-    res.status(200).end();
+    // Express 4 doesn't await handlers: a failure goes to its error handler, not nowhere.
+    handleUpdate(update).then(() => res.status(200).end(), next);
   };
 }
 

@@ -37,10 +37,10 @@ export class Notifier {
         this.opts.logger.warn({ err }, 'notification round failed; will retry');
       } finally {
         this.running = undefined;
-        if (!this.stopped) this.timer = setTimeout(tick, this.opts.intervalMs ?? 1000);
+        if (!this.stopped) this.timer = setTimeout(() => void tick(), this.opts.intervalMs ?? 1000);
       }
     };
-    this.timer = setTimeout(tick, 0);
+    this.timer = setTimeout(() => void tick(), 0);
   }
 
   /** Stops the loop; a round in flight finishes first. */
