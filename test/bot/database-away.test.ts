@@ -36,18 +36,18 @@ import { usingPostgres } from '../support/db.js';
     expect(await dropAllConnections()).toBeGreaterThan(0);
 
     // The first press may meet a dead pooled connection: then the user is told and the query answered.
-    const first = u.press('📋 Список магазинов 📋');
+    const first = u.pressKey((t) => t.btnShopList);
     const shown = await u.waitForMessage(/Доступные магазины|Что-то пошло не так/);
     await u.answerOf(first.queryId);
     if (!/Доступные магазины/.test(shown.text)) {
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Доступные магазины');
     }
     u.press(/Переживёт 🟢/);
     await u.waitForMessage('Магазин: Переживёт');
-    u.press('🔘 Активация 🔘');
+    u.pressKey((t) => t.btnActivation);
     await u.waitForMessage(/Активен: 🟢/);
-    u.press('⏹ Деактивировать ⏹');
+    u.pressKey((t) => t.btnDeactivate);
     await u.waitForMessage(/Активен: 🔴/);
     const [{ is_active }] = await h.db.dataSource.query(
       `SELECT is_active FROM shops WHERE name = 'Переживёт'`,

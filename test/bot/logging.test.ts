@@ -36,13 +36,13 @@ describe('logging', () => {
     const seller = newUser(h);
     seller.send('/start');
     await seller.waitForMessage('Выберите роль');
-    seller.press('Продавец');
+    seller.pressKey((t) => t.btnSeller);
     await seller.waitForMessage(/API key/);
     seller.send('mk_wrongKEYwrongKEYwrong123');
     await seller.waitForMessage('Неверный API key');
     seller.send(apiKey);
     await seller.waitForMessage('Вы вошли в систему как Продавец');
-    seller.press('➕ Добавить магазин ➕');
+    seller.pressKey((t) => t.btnAddShop);
     await seller.waitForMessage('Введите API key');
     seller.send('mk_anotherWRONGkeyXYZ987');
     await seller.waitForMessage('Неверный API key');
@@ -50,7 +50,7 @@ describe('logging', () => {
     const a = newUser(h);
     a.send('/start');
     await a.waitForMessage('Выберите роль');
-    a.press('Админ');
+    a.pressKey((t) => t.btnAdmin);
     await a.waitForMessage('Введите ваш Username');
     a.send(admin.username);
     await a.waitForMessage('Введите пароль');
@@ -106,7 +106,7 @@ describe('logging', () => {
     await loginSeller(u, apiKey);
     await h.db.dataSource.query(`ALTER TABLE shops RENAME TO shops_away`);
     try {
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Что-то пошло не так');
     } finally {
       await h.db.dataSource.query(`ALTER TABLE shops_away RENAME TO shops`);

@@ -71,7 +71,7 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
@@ -92,7 +92,7 @@ describe('start, help, menu, cancel, sign out', () => {
       expect(m.text).toContain('/cancel');
       // Before login the way back is the role choice.
       expect(m.buttons).toEqual([['⟵']]);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Выберите роль:');
     });
 
@@ -101,12 +101,12 @@ describe('start, help, menu, cancel, sign out', () => {
       await seedSeller(h, u, shopKey);
       u.send('/menu');
       const menu = await u.waitForMessage('Главное меню');
-      const q = u.press('❔ Помощь ❔');
+      const q = u.pressKey((t) => t.btnHelp);
       const help = await u.waitForMessage('@market_support');
       expect(help.message_id).toBe(menu.message_id);
       expect(help.buttons).toEqual([['🏠 Главное меню']]);
       expect((await u.answerOf(q.queryId)).text).toBe('Помощь');
-      u.press('🏠 Главное меню');
+      u.pressKey((t) => t.btnMenu);
       const back = await u.waitForMessage('Главное меню (');
       expect(back.buttons).toEqual(SELLER_MENU);
     });
@@ -141,7 +141,7 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('/cancel');
       await u.waitForMessage('Команда отменена. Ввод данных с клавиатуры больше не ожидается.');
@@ -156,7 +156,7 @@ describe('start, help, menu, cancel, sign out', () => {
       await seedSeller(h, u, shopKey);
       u.send('/menu');
       await u.waitForMessage('Главное меню');
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
       u.send('/cancel');
       await u.waitForMessage('Команда отменена');
@@ -167,12 +167,12 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('wrong-key-123');
       const failed = await u.waitForMessage('Неверный API key');
       expect(failed.buttons).toEqual([['Отмена']]);
-      const q = u.press('Отмена');
+      const q = u.pressKey((t) => t.btnCancel);
       const edited = await u.waitForMessage('Команда отменена');
       expect(edited.message_id).toBe(failed.message_id);
       expect(edited.buttons).toEqual([]);

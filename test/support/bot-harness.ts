@@ -7,16 +7,16 @@ import {
   type BotMessageView,
   type EmulatorOptions,
   type InlineKeyboardMarkup,
-  type TestUser,
   type TestUserInfo,
 } from '../emulator/emulator.js';
 import { createTestDatabase, type Database } from './db.js';
+import { botTexts, type BotUser, type Texts } from './texts.js';
 
 export const TOKEN = '123456:TEST-TOKEN';
 
 export interface Harness {
   db: Database;
-  emulator: TelegramEmulator;
+  emulator: TelegramEmulator<Texts>;
   bot: Bot;
   services: Services;
   config: Config;
@@ -35,7 +35,12 @@ export async function startHarness(
   opts: { logger?: Logger } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase();
-  const emulator = new TelegramEmulator({ token: TOKEN, ...emulatorOptions });
+  const fallback = env.DEFAULT_LANGUAGE === 'en' ? 'en' : 'ru';
+  const emulator = new TelegramEmulator<Texts>({
+    token: TOKEN,
+    texts: botTexts(fallback),
+    ...emulatorOptions,
+  });
   await emulator.start();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -108,10 +113,7 @@ export async function seedAdmin(services: Services, username = 'boss', password 
 // ------------------------------------------------------------------------------------------------
 
 /** A private chat with a fresh Telegram user; Russian unless told otherwise. */
-export function newUser(
-  h: Harness,
-  info: Partial<Omit<TestUserInfo, 'id'>> & { id?: number } = {},
-): TestUser {
+export function newUser(h: Harness, info: Partial<Omit<TestUserInfo, 'id'>> & { id?: number } = {}): BotUser {
   return h.emulator.user({
     id: info.id ?? newUserId(),
     first_name: info.first_name ?? 'Анна',
@@ -136,7 +138,7 @@ export async function userRow(h: Harness, telegramId: number) {
 }
 
 /** A seller logged in through the services (as the bot's login does), linked to every key's shop. */
-export async function seedSeller(h: Harness, u: TestUser, ...apiKeys: string[]) {
+export async function seedSeller(h: Harness, u: BotUser, ...apiKeys: string[]) {
   const profile = {
     telegramId: u.id,
     chatId: u.chatId,
@@ -153,25 +155,25 @@ export async function seedSeller(h: Harness, u: TestUser, ...apiKeys: string[]) 
 }
 
 /** Logs a seller in through the bot's screens: /start, Seller, the key. */
-export async function loginSeller(u: TestUser, apiKey: string, lang: 'ru' | 'en' = 'ru'): Promise<void> {
+export async function loginSeller(u: BotUser, apiKey: string): Promise<void> {
   u.send('/start');
-  await u.waitForMessage(lang === 'ru' ? 'Выберите роль' : 'Choose a role');
-  u.press(lang === 'ru' ? 'Продавец' : 'Seller');
-  await u.waitForMessage(/API key/);
+  await u.waitForMessage(u.label((t) => t.chooseRole));
+  u.pressKey((t) => t.btnSeller);
+  await u.waitForMessage(u.label((t) => t.enterApiKey));
   u.send(apiKey);
-  await u.waitForMessage(lang === 'ru' ? 'Вы вошли в систему как Продавец' : 'You are logged in as Seller');
+  await u.waitForMessage(u.label((t) => t.loggedInSeller));
 }
 
 /** Logs an admin in through the bot's screens: /start, Admin, username, password. */
-export async function loginAdmin(u: TestUser, username: string, password: string): Promise<void> {
+export async function loginAdmin(u: BotUser, username: string, password: string): Promise<void> {
   u.send('/start');
-  await u.waitForMessage('Выберите роль');
-  u.press('Админ');
-  await u.waitForMessage('Введите ваш Username');
+  await u.waitForMessage(u.label((t) => t.chooseRole));
+  u.pressKey((t) => t.btnAdmin);
+  await u.waitForMessage(u.label((t) => t.enterUsername));
   u.send(username);
-  await u.waitForMessage('Введите пароль');
+  await u.waitForMessage(u.label((t) => t.enterPassword));
   u.send(password);
-  await u.waitForMessage('Вы вошли в систему как Администратор');
+  await u.waitForMessage(u.label((t) => t.loggedInAdmin));
 }
 
 /** Bans or unbans by Telegram id, the way staff do (through the service). */
@@ -182,7 +184,7 @@ export async function setBanned(h: Harness, telegramId: number, banned: boolean)
 }
 
 /** How many times the bot called answerCallbackQuery for each query id (failed calls included). */
-export function answerCounts(emulator: TelegramEmulator): Map<string, number> {
+export function answerCounts(emulator: TelegramEmulator<unknown>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const call of emulator.callsOf('answerCallbackQuery')) {
     const id = String(call.params.callback_query_id);
