@@ -9,6 +9,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/bot-harness.js';
+import { sql } from '../support/sql.js';
 
 /** F31, F35 and §14 bug 20: what the bot logs, read as the operator would, and what it never logs. */
 describe('logging', () => {
@@ -104,12 +105,12 @@ describe('logging', () => {
     const { apiKey } = await seedShop(h.services, 'Ошибка');
     const u = newUser(h);
     await loginSeller(u, apiKey);
-    await h.db.dataSource.query(`ALTER TABLE shops RENAME TO shops_away`);
+    await sql(h, `ALTER TABLE shops RENAME TO shops_away`);
     try {
       u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Что-то пошло не так');
     } finally {
-      await h.db.dataSource.query(`ALTER TABLE shops_away RENAME TO shops`);
+      await sql(h, `ALTER TABLE shops_away RENAME TO shops`);
     }
     const entry = logged().find((l) => l.msg === 'update failed' && l.user === u.id);
     expect(entry).toBeDefined();

@@ -9,9 +9,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { TelegramEmulator, type BotMessageView } from '../emulator/emulator.js';
+import { HttpClient } from '../support/http-client.js';
 import { botTexts, type BotUser, type Texts } from '../support/texts.js';
 import {
-  PanelClient,
   createStore,
   freePort,
   runCli,
@@ -31,7 +31,7 @@ describe('the acceptance journey, through the real process', () => {
   let app: AppProcess | undefined;
 
   const staff = { username: uniqueName('boss'), email: 'boss@example.com', password: 'journey-secret-9' };
-  let panel: PanelClient;
+  let panel: HttpClient;
   let shopKey: string;
   let seller: BotUser;
   let menu: BotMessageView;
@@ -87,7 +87,7 @@ describe('the acceptance journey, through the real process', () => {
     '(b) that user logs in to the panel',
     () =>
       step(async () => {
-        panel = new PanelClient(app!.base);
+        panel = new HttpClient(app!.base);
         const wrong = await panel.request('/admin/login', {
           form: { email: staff.username, password: 'not-the-password' },
         });

@@ -10,6 +10,7 @@ import {
   type TestUserInfo,
 } from '../emulator/emulator.js';
 import { createTestDatabase, type Database } from './db.js';
+import { sql } from './sql.js';
 import { botTexts, type BotUser, type Texts } from './texts.js';
 
 export const TOKEN = '123456:TEST-TOKEN';
@@ -123,14 +124,7 @@ export function newUser(h: Harness, info: Partial<Omit<TestUserInfo, 'id'>> & { 
   });
 }
 
-/** Runs SQL on the test database (plain rows back). */
-export function sql<T = Record<string, unknown>>(
-  h: Harness,
-  query: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return h.db.dataSource.query(query, params) as Promise<T[]>;
-}
+export { sql } from './sql.js';
 
 /** The user's row as the database has it now (null when unregistered). */
 export async function userRow(h: Harness, telegramId: number) {
