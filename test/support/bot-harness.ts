@@ -126,9 +126,36 @@ export function newUser(h: Harness, info: Partial<Omit<TestUserInfo, 'id'>> & { 
 
 export { sql } from './sql.js';
 
-/** The user's row as the database has it now (null when unregistered). */
-export async function userRow(h: Harness, telegramId: number) {
-  return h.services.users.findByTelegramId(telegramId);
+/** A row of telegram_users, with the entity's field names. */
+export interface UserRow {
+  id: number;
+  telegramId: number;
+  chatId: number;
+  firstName: string;
+  lastName: string;
+  username: string;
+  languageCode: string | null;
+  role: 'admin' | 'seller';
+  isBanned: boolean;
+  isActive: boolean;
+  subscriptionPaidUntil: Date | null;
+  isLoggedOut: boolean;
+  isReachable: boolean;
+  staffUserId: number | null;
+}
+
+/** The user's row as the table has it now (null when unregistered). */
+export async function userRow(h: Harness, telegramId: number): Promise<UserRow | null> {
+  const [row] = await sql<UserRow>(
+    h,
+    `SELECT id, telegram_id::text AS "telegramId", chat_id::text AS "chatId", first_name AS "firstName",
+            last_name AS "lastName", username, language_code AS "languageCode", role, is_banned AS "isBanned",
+            is_active AS "isActive", subscription_paid_until AS "subscriptionPaidUntil",
+            is_logged_out AS "isLoggedOut", is_reachable AS "isReachable", staff_user_id AS "staffUserId"
+     FROM telegram_users WHERE telegram_id = $1`,
+    [telegramId],
+  );
+  return row ? { ...row, telegramId: Number(row.telegramId), chatId: Number(row.chatId) } : null;
 }
 
 /** A seller logged in through the services (as the bot's login does), linked to every key's shop. */
@@ -194,15 +221,25 @@ export async function unansweredOrTwice(h: Harness, presses: { queryId: string }
   return presses.map((p) => `${p.queryId}×${counts.get(p.queryId) ?? 0}`).filter((s) => !s.endsWith('×1'));
 }
 
-/** The shop's row as stored now. */
+/** The shop's row as the table has it now (null when deleted). */
 export async function shopRow(h: Harness, shopId: number) {
-  return h.services.shops.findById(shopId);
+  const [row] = await sql<{ id: number; name: string; isActive: boolean; updatePrices: boolean }>(
+    h,
+    `SELECT id, name, is_active AS "isActive", update_prices AS "updatePrices" FROM shops WHERE id = $1`,
+    [shopId],
+  );
+  return row ?? null;
 }
 
-/** Ids of the shops linked to a Telegram user. */
+/** Ids of the shops linked to a Telegram user, as shop_links has them. */
 export async function linkedShopIds(h: Harness, telegramId: number): Promise<number[]> {
-  const row = await userRow(h, telegramId);
-  return row ? h.services.links.listLinkedShopIds(row.id) : [];
+  const rows = await sql<{ shop_id: number }>(
+    h,
+    `SELECT l.shop_id FROM shop_links l JOIN telegram_users u ON u.id = l.telegram_user_id
+     WHERE u.telegram_id = $1 ORDER BY l.shop_id`,
+    [telegramId],
+  );
+  return rows.map((r) => r.shop_id);
 }
 
 /** The callback data of a message's buttons, row by row (what a stale press would send again). */
