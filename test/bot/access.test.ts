@@ -18,6 +18,7 @@ import {
 /**
  * F27 and bugs 3, 4, 5, 22, 23: access is checked on every update that reads or changes data, and
  * every press is answered exactly once, refusals included.
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('access', () => {
   let h: Harness;

@@ -14,7 +14,10 @@ import {
   keyboardData,
 } from '../support/bot-harness.js';
 
-/** F23 add a shop by key; F24 unlink a shop after confirming. */
+/**
+ * F23 add a shop by key; F24 unlink a shop after confirming.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('add and unlink shops', () => {
   let h: Harness;
   let seq = 0;

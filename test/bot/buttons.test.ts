@@ -15,7 +15,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F29 (and F30): button data is checked, forged data changes nothing, buttons survive restarts. */
+/**
+ * F29 (and F30): button data is checked, forged data changes nothing, buttons survive restarts.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('buttons', () => {
   let h: Harness;
   beforeAll(async () => {

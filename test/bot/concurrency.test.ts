@@ -19,6 +19,7 @@ import {
  * Many users at once and one user pressing fast leave the database consistent (bug 7, bug 30).
  * The emulator's rate limits are off here: this file is about the database, not about 429s
  * (errors.test.ts covers those).
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('concurrency', () => {
   let h: Harness;

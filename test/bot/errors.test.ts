@@ -18,7 +18,10 @@ import {
 
 const REPORT_CHAT = -1009876543210;
 
-/** F32 and bug 18: one error boundary; Telegram's 429 and 403 handled by name; reports without secrets. */
+/**
+ * F32 and bug 18: one error boundary; Telegram's 429 and 403 handled by name; reports without secrets.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('errors', () => {
   let h: Harness;
   let devChat: GroupChat;

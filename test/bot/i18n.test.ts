@@ -8,7 +8,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** Bug 33: texts in catalogues, chosen by the user's Telegram language (default Russian). */
+/**
+ * Bug 33: texts in catalogues, chosen by the user's Telegram language (default Russian).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('languages', () => {
   let h: Harness;
   beforeAll(async () => {

@@ -11,7 +11,10 @@ import {
 } from '../support/bot-harness.js';
 import { sql } from '../support/sql.js';
 
-/** F31, F35 and §14 bug 20: what the bot logs, read as the operator would, and what it never logs. */
+/**
+ * F31, F35 and bug 20: what the bot logs, read as the operator would, and what it never logs.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('logging', () => {
   let h: Harness;
   const lines: string[] = [];

@@ -12,7 +12,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F09–F13: the admin login, its failures, the lockout, and admin rights checked again on every press. */
+/**
+ * F09–F13: the admin login, its failures, the lockout, and admin rights checked again on every press.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('admin login', () => {
   let h: Harness;
   let admin: { username: string; password: string; user: { id: number } };

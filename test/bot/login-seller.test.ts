@@ -14,7 +14,10 @@ import {
   keyboardData,
 } from '../support/bot-harness.js';
 
-/** F14–F16 and F37, F39: the seller login by shop key, logging in again, shared shops. */
+/**
+ * F14–F16 and F37, F39: the seller login by shop key, logging in again, shared shops.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('seller login', () => {
   let h: Harness;
   let a: { id: number; key: string };

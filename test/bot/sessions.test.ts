@@ -13,7 +13,10 @@ import {
 } from '../support/bot-harness.js';
 import type { Texts } from '../support/texts.js';
 
-/** Sessions in the database: restarts resume, typed input expires and is dropped on navigation (bug 8, 28, 29). */
+/**
+ * Sessions in the database: restarts resume, typed input expires and is dropped on navigation (bug 8, 28, 29).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('sessions', () => {
   let h: Harness;
   let admin: { username: string; password: string };

@@ -18,6 +18,7 @@ import {
 /**
  * F18–F22: the shop list (paginated), shop menu, shop info, activation and price updating.
  * BOT_LIST_LIMIT comes from the environment as a string, as in the original's .env (bug 1).
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('shops', () => {
   let h: Harness;

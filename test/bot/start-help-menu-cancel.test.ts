@@ -11,7 +11,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F01–F07: /start, /help, /menu, /cancel, /sign_out, unknown commands, text nobody asked for. */
+/**
+ * F01–F07: /start, /help, /menu, /cancel, /sign_out, unknown commands, text nobody asked for.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('start, help, menu, cancel, sign out', () => {
   let h: Harness;
   let shopKey: string;

@@ -15,7 +15,10 @@ const DAY = 86_400_000;
 const ruDate = (d: Date) =>
   d.toLocaleDateString('ru-RU', { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' });
 
-/** F25 subscription status; F26 payment with Telegram Payments (price and currency from config). */
+/**
+ * F25 subscription status; F26 payment with Telegram Payments (price and currency from config).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('subscription and payments', () => {
   let h: Harness;
   let key: string;
