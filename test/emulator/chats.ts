@@ -13,6 +13,27 @@ export function markAction(chat: ChatState): void {
   chat.recent = new Set();
 }
 
+/** Stores a new message in a chat, from a user or from the bot, with the next message id. */
+function store(
+  s: EmulatorState,
+  chat: ChatState,
+  from: TgUser,
+  fields: Partial<TgMessage>,
+  extra: Pick<StoredMessage, 'fromBot' | 'kind'> & Partial<StoredMessage>,
+): StoredMessage {
+  const message: TgMessage = {
+    message_id: chat.nextMessageId++,
+    from: clone(from),
+    chat: clone(chat.chat),
+    date: s.unixNow(),
+    ...fields,
+  };
+  const stored: StoredMessage = { chat, message, createdAt: s.now(), deleted: false, edits: 0, ...extra };
+  chat.messages.set(message.message_id, stored);
+  (extra.fromBot ? chat.botMessages : chat.userMessages).push(stored);
+  return stored;
+}
+
 /** Adds a message from a user to a chat and queues it as a `message` update. */
 export function userMessage(
   s: EmulatorState,
@@ -24,24 +45,7 @@ export function userMessage(
 ): TgMessage {
   if (markAsAction) markAction(chat);
   chat.known = true;
-  const message: TgMessage = {
-    message_id: chat.nextMessageId++,
-    from: clone(from),
-    chat: clone(chat.chat),
-    date: s.unixNow(),
-    ...fields,
-  };
-  const stored: StoredMessage = {
-    chat,
-    message,
-    fromBot: false,
-    kind,
-    createdAt: s.now(),
-    deleted: false,
-    edits: 0,
-  };
-  chat.messages.set(message.message_id, stored);
-  chat.userMessages.push(stored);
+  const { message } = store(s, chat, from, fields, { fromBot: false, kind });
   s.enqueue({ message: clone(message) });
   return clone(message);
 }
@@ -62,27 +66,10 @@ export function botMessage(
   fields: Partial<TgMessage>,
   extra: Partial<StoredMessage>,
 ): TgMessage {
-  const message: TgMessage = {
-    message_id: chat.nextMessageId++,
-    from: clone(s.botUser),
-    chat: clone(chat.chat),
-    date: s.unixNow(),
-    ...fields,
-  };
-  const stored: StoredMessage = {
-    chat,
-    message,
-    fromBot: true,
-    kind: message.invoice ? 'invoice' : 'text',
-    createdAt: s.now(),
-    deleted: false,
-    edits: 0,
-    ...extra,
-  };
-  chat.messages.set(message.message_id, stored);
-  chat.botMessages.push(stored);
+  const kind = fields.invoice ? 'invoice' : 'text';
+  const stored = store(s, chat, s.botUser, fields, { fromBot: true, kind, ...extra });
   changed(stored);
-  return clone(message);
+  return clone(stored.message);
 }
 
 /** A bot message was sent, edited or deleted: wake the chat's waiters it satisfies. */
