@@ -18,7 +18,8 @@ import { SessionStore } from '../src/db/session-store.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services/index.js';
 import { apiKeyPrefix, hashApiKey } from '../src/services/secrets.js';
-import { TelegramEmulator, type TestUser } from '../test/emulator/emulator.js';
+import { TelegramEmulator } from '../test/emulator/emulator.js';
+import { botTexts, type BotUser, type Texts } from '../test/support/texts.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,7 +63,7 @@ for (let i = 0; i < sellers; i += 500) {
   );
 }
 
-const emulator = new TelegramEmulator({ token: TOKEN, rateLimit: false });
+const emulator = new TelegramEmulator<Texts>({ token: TOKEN, rateLimit: false, texts: botTexts() });
 await emulator.start();
 const config = loadConfig({
   NODE_ENV: 'production',
@@ -80,7 +81,7 @@ await bot.startPolling();
 await emulator.waitForPolling();
 
 const latencies: number[] = [];
-async function step(action: () => void, user: TestUser, expect: string | RegExp): Promise<void> {
+async function step(action: () => void, user: BotUser, expect: string | RegExp): Promise<void> {
   const t0 = performance.now();
   action();
   await user.waitForMessage(expect, 60_000);
@@ -90,12 +91,12 @@ async function step(action: () => void, user: TestUser, expect: string | RegExp)
 async function seller(n: number): Promise<void> {
   const u = emulator.user({ id: 7_000_000_000 + n, first_name: `Seller${n}`, language_code: 'en' });
   await step(() => u.send('/start'), u, 'Choose a role');
-  await step(() => u.press('Seller'), u, 'API key');
+  await step(() => u.pressKey((t) => t.btnSeller), u, 'API key');
   await step(() => u.send(keys[n]), u, 'logged in as Seller');
-  await step(() => u.press('📋 Shop list 📋'), u, 'Available shops');
+  await step(() => u.pressKey((t) => t.btnShopList), u, 'Available shops');
   await step(() => u.press(new RegExp(`^Магазин ${n} `)), u, `Shop: Магазин ${n}`);
-  await step(() => u.press('🔘 Activation 🔘'), u, 'Active: 🟢');
-  await step(() => u.press('⏹ Deactivate ⏹'), u, 'Active: 🔴');
+  await step(() => u.pressKey((t) => t.btnActivation), u, 'Active: 🟢');
+  await step(() => u.pressKey((t) => t.btnDeactivate), u, 'Active: 🔴');
 }
 
 const started = performance.now();

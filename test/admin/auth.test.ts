@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import {
-  Client,
+  HttpClient,
   PASSWORD,
   createStaff,
   createTelegramUser,
@@ -8,6 +8,7 @@ import {
   startHarness,
   type Harness,
 } from './support.js';
+import { sql } from '../support/sql.js';
 
 let h: Harness;
 
@@ -22,16 +23,16 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 async function failures(scope: string, key: string): Promise<number> {
-  const rows = (await h.db.dataSource.query(
-    'SELECT count(*)::int AS n FROM login_failures WHERE scope = $1 AND key = $2',
-    [scope, key],
-  )) as { n: number }[];
+  const rows = (await sql(h, 'SELECT count(*)::int AS n FROM login_failures WHERE scope = $1 AND key = $2', [
+    scope,
+    key,
+  ])) as { n: number }[];
   return rows[0]!.n;
 }
 
 describe('logging in', () => {
   test('an active staff account gets a session, a CSRF cookie and the panel', async () => {
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     const reply = await client.login('clerk');
     expect(reply.status).toBe(302);
     expect(reply.location).toBe('/admin');
@@ -43,7 +44,7 @@ describe('logging in', () => {
     const page = await client.request('/admin');
     expect(page.status).toBe(200);
     expect(page.text).toContain('REDUX_STATE');
-    const rows = (await h.db.dataSource.query(`SELECT last_login FROM users WHERE username = 'clerk'`)) as {
+    const rows = (await sql(h, `SELECT last_login FROM users WHERE username = 'clerk'`)) as {
       last_login: Date | null;
     }[];
     expect(rows[0]!.last_login).not.toBeNull();
@@ -51,7 +52,7 @@ describe('logging in', () => {
 
   test('sessions live in the database (admin_sessions)', async () => {
     await loggedIn(h, 'clerk');
-    const rows = (await h.db.dataSource.query(`SELECT sess FROM admin_sessions`)) as { sess: unknown }[];
+    const rows = (await sql(h, `SELECT sess FROM admin_sessions`)) as { sess: unknown }[];
     expect(rows.some((r) => JSON.stringify(r.sess).includes('"clerk"'))).toBe(true);
   });
 
@@ -61,7 +62,7 @@ describe('logging in', () => {
     ['a non-staff account', 'outsider', PASSWORD],
     ['an unknown username', 'nobody', PASSWORD],
   ])('%s is refused with the login page and no session', async (_what, username, password) => {
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     const reply = await client.login(username, password);
     expect(reply.status).toBe(401);
     expect(reply.text).toContain('invalidCredentials');
@@ -72,7 +73,7 @@ describe('logging in', () => {
   });
 
   test('without a session, pages and the API redirect to the login page', async () => {
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     for (const path of ['/admin', '/admin/api/resources/TelegramUser/actions/list', '/admin/api/dashboard']) {
       const reply = await client.request(path);
       expect(reply.status).toBe(302);
@@ -81,7 +82,7 @@ describe('logging in', () => {
   });
 
   test('the session id changes at login (no session fixation)', async () => {
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     // A session that exists before login: a planted or leftover cookie.
     await client.login('clerk');
     const before = client.cookie('mb_admin_sid');
@@ -92,7 +93,7 @@ describe('logging in', () => {
     expect(after).toBeDefined();
     expect(after).not.toBe(before);
     // The old id is worthless now.
-    const stale = new Client(h.base);
+    const stale = new HttpClient(h.base);
     stale.cookies.set('mb_admin_sid', before!);
     expect((await stale.request('/admin')).status).toBe(302);
   });
@@ -103,7 +104,7 @@ describe('logging in', () => {
     const reply = await client.request('/admin/logout');
     expect(reply.status).toBe(302);
     expect(reply.location).toBe('/admin/login');
-    const replay = new Client(h.base);
+    const replay = new HttpClient(h.base);
     replay.cookies.set('mb_admin_sid', sid);
     expect((await replay.request('/admin')).status).toBe(302);
   });
@@ -112,7 +113,7 @@ describe('logging in', () => {
     await createStaff(h, { username: 'leaver' });
     const client = await loggedIn(h, 'leaver');
     expect((await client.request('/admin')).status).toBe(200);
-    await h.db.dataSource.query(`UPDATE users SET is_active = false WHERE username = 'leaver'`);
+    await sql(h, `UPDATE users SET is_active = false WHERE username = 'leaver'`);
     const reply = await client.api('/resources/Shop/actions/list');
     expect(reply.status).toBe(302);
     expect(reply.location).toBe('/admin/login');
@@ -121,9 +122,9 @@ describe('logging in', () => {
 
 describe('the login limit', () => {
   test('the 6th attempt in the window is refused even with the right password, and a restart keeps the lock', async () => {
-    await h.db.dataSource.query(`DELETE FROM login_failures`);
+    await sql(h, `DELETE FROM login_failures`);
     await createStaff(h, { username: 'target' });
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     for (let i = 0; i < 5; i++) {
       const reply = await client.login('target', `wrong ${i}`);
       expect(reply.status).toBe(401);
@@ -137,7 +138,7 @@ describe('the login limit', () => {
 
     // The count is in the database: a new process (a new app on the same database) still refuses.
     await h.restartApp();
-    const afterRestart = await new Client(h.base).login('target');
+    const afterRestart = await new HttpClient(h.base).login('target');
     expect(afterRestart.status).toBe(429);
     expect(afterRestart.text).toContain('Too many failed attempts');
   });
@@ -145,22 +146,22 @@ describe('the login limit', () => {
   test('failures are counted per address too: that address is locked for every username', async () => {
     // The previous test's five failures came from 127.0.0.1, so the address is locked for everyone.
     expect(await failures('panel-ip', '127.0.0.1')).toBeGreaterThanOrEqual(5);
-    const reply = await new Client(h.base).login('boss');
+    const reply = await new HttpClient(h.base).login('boss');
     expect(reply.status).toBe(429);
     // Staff can be let in again by clearing the failures (what the window does by itself).
-    await h.db.dataSource.query(`DELETE FROM login_failures`);
-    expect((await new Client(h.base).login('boss')).status).toBe(302);
+    await sql(h, `DELETE FROM login_failures`);
+    expect((await new HttpClient(h.base).login('boss')).status).toBe(302);
   });
 
   test('a successful login clears the username count', async () => {
-    await h.db.dataSource.query(`DELETE FROM login_failures`);
-    const client = new Client(h.base);
+    await sql(h, `DELETE FROM login_failures`);
+    const client = new HttpClient(h.base);
     await client.login('clerk', 'wrong');
     await client.login('clerk', 'wrong');
     expect(await failures('panel-user', 'clerk')).toBe(2);
     expect((await client.login('clerk')).status).toBe(302);
     expect(await failures('panel-user', 'clerk')).toBe(0);
-    await h.db.dataSource.query(`DELETE FROM login_failures`);
+    await sql(h, `DELETE FROM login_failures`);
   });
 });
 
@@ -172,7 +173,7 @@ describe('CSRF', () => {
 
   const banned = async () =>
     (
-      (await h.db.dataSource.query('SELECT is_banned FROM telegram_users WHERE id = $1', [userId])) as {
+      (await sql(h, 'SELECT is_banned FROM telegram_users WHERE id = $1', [userId])) as {
         is_banned: boolean;
       }[]
     )[0]!.is_banned;
@@ -228,7 +229,7 @@ describe('CSRF', () => {
   });
 
   test('a cross-site login POST is refused (login CSRF)', async () => {
-    const client = new Client(h.base);
+    const client = new HttpClient(h.base);
     const reply = await client.request('/admin/login', {
       form: { email: 'clerk', password: PASSWORD },
       origin: 'https://evil.example',
@@ -261,13 +262,13 @@ describe('CSRF', () => {
 
 describe('the HTTP app', () => {
   test('GET /healthz answers ok after a query', async () => {
-    const reply = await new Client(h.base).request('/healthz');
+    const reply = await new HttpClient(h.base).request('/healthz');
     expect(reply.status).toBe(200);
     expect(reply.json()).toEqual({ status: 'ok' });
   });
 
   test('the panel sends anti-framing headers', async () => {
-    const reply = await new Client(h.base).request('/admin/login');
+    const reply = await new HttpClient(h.base).request('/admin/login');
     expect(reply.status).toBe(200);
     expect(reply.headers.get('x-frame-options')).toBe('DENY');
     expect(reply.text).toContain('Username');

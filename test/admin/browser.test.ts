@@ -13,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import { Notifier } from '../../src/workers/notifier.js';
 import { TelegramEmulator } from '../emulator/emulator.js';
 import { PASSWORD, createStaff, startHarness, type Harness } from './support.js';
+import { sql } from '../support/sql.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('docs/screenshots');
@@ -65,14 +66,16 @@ if (!available) {
     // A seller known to the emulator, so the notice can be delivered to a real chat.
     const tgUser = emulator.user({ id: 555_000_111, first_name: 'Browser', username: 'browser_victim' });
     tgUser.send('/start'); // a chat exists once the user has written to the bot
-    const rows = (await h.db.dataSource.query(
+    const rows = (await sql(
+      h,
       `INSERT INTO telegram_users (telegram_id, chat_id, username, first_name, role, language_code)
        VALUES ($1, $1, 'browser_victim', 'Browser', 'seller', 'en') RETURNING id`,
       [tgUser.id],
     )) as { id: number }[];
     const userId = rows[0]!.id;
     for (let i = 0; i < 3; i++) {
-      await h.db.dataSource.query(
+      await sql(
+        h,
         `INSERT INTO telegram_users (telegram_id, chat_id, username, first_name, role, is_active)
          VALUES ($1, $1, $2, 'Seller', 'seller', $3)`,
         [900_000 + i, `seller_${i}`, i !== 1],
@@ -119,16 +122,16 @@ if (!available) {
     await page.click('[data-testid="confirm-action"]');
     await page.waitForSelector('text=/Banned 1 of 1 user/');
 
-    const [row] = (await h.db.dataSource.query('SELECT is_banned FROM telegram_users WHERE id = $1', [
-      userId,
-    ])) as { is_banned: boolean }[];
+    const [row] = (await sql(h, 'SELECT is_banned FROM telegram_users WHERE id = $1', [userId])) as {
+      is_banned: boolean;
+    }[];
     expect(row!.is_banned).toBe(true);
-    const queued = (await h.db.dataSource.query(
-      `SELECT kind, status FROM notifications WHERE telegram_user_id = $1`,
-      [userId],
-    )) as { kind: string; status: string }[];
+    const queued = (await sql(h, `SELECT kind, status FROM notifications WHERE telegram_user_id = $1`, [
+      userId,
+    ])) as { kind: string; status: string }[];
     expect(queued).toEqual([{ kind: 'ban', status: 'pending' }]);
-    const audit = (await h.db.dataSource.query(
+    const audit = (await sql(
+      h,
       `SELECT actor_username FROM audit_log WHERE action = 'ban' AND record_id = $1`,
       [String(userId)],
     )) as { actor_username: string }[];

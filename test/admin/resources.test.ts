@@ -3,15 +3,16 @@ import {
   auditRows,
   createStaff,
   createTelegramUser,
-  Client,
+  HttpClient,
   loggedIn,
   startHarness,
   type Harness,
 } from './support.js';
+import { sql } from '../support/sql.js';
 
 let h: Harness;
-let boss: Client;
-let clerk: Client;
+let boss: HttpClient;
+let clerk: HttpClient;
 let bossId: number;
 
 beforeAll(async () => {
@@ -28,15 +29,19 @@ type Json = Record<string, unknown>;
 type RecordJson = { id: string; params: Json; populated?: Json };
 
 async function userRow(id: number) {
-  const rows = (await h.db.dataSource.query(
-    'SELECT is_banned, is_active, username FROM telegram_users WHERE id = $1',
-    [id],
-  )) as { is_banned: boolean; is_active: boolean; username: string }[];
+  const rows = (await sql(h, 'SELECT is_banned, is_active, username FROM telegram_users WHERE id = $1', [
+    id,
+  ])) as { is_banned: boolean; is_active: boolean; username: string }[];
   return rows[0]!;
 }
 
+async function shopExists(id: number): Promise<boolean> {
+  return (await sql(h, 'SELECT 1 FROM shops WHERE id = $1', [id])).length === 1;
+}
+
 async function notices(id: number) {
-  return (await h.db.dataSource.query(
+  return (await sql(
+    h,
     'SELECT kind, status, chat_id FROM notifications WHERE telegram_user_id = $1 ORDER BY id',
     [id],
   )) as { kind: string; status: string; chat_id: number }[];
@@ -92,14 +97,14 @@ describe('permissions', () => {
     expect(deepKeys(body)).not.toContain('passwordHash');
     expect(deepKeys(body)).not.toContain('password');
     // The new account can log in with the password typed in the panel.
-    expect((await new Client(h.base).login('newbie', 'a long password')).status).toBe(302);
+    expect((await new HttpClient(h.base).login('newbie', 'a long password')).status).toBe(302);
     const audit = (await auditRows(h, 'new')).find((r) => r.resource === 'User')!;
     expect(audit.actor_username).toBe('boss');
     expect(JSON.stringify(audit)).not.toMatch(/passwordHash|\$2[aby]\$/);
   });
 
   test('a password hash can not be set directly through the form', async () => {
-    const id = (await h.services.staff.findByUsername('newbie'))!.id;
+    const [{ id }] = await sql<{ id: number }>(h, `SELECT id FROM users WHERE username = 'newbie'`);
     const reply = await boss.api(`/resources/User/records/${id}/edit`, {
       json: {
         email: 'n2@example.com',
@@ -107,7 +112,7 @@ describe('permissions', () => {
       },
     });
     expect(reply.status).toBe(200);
-    expect((await new Client(h.base).login('newbie', 'a long password')).status).toBe(302);
+    expect((await new HttpClient(h.base).login('newbie', 'a long password')).status).toBe(302);
   });
 
   test('hidden fields never appear in list or show JSON', async () => {
@@ -239,9 +244,7 @@ describe('Telegram users', () => {
     expect(row.is_banned).toBe(true);
     expect(await notices(u.id)).toEqual([{ kind: 'ban', status: 'pending', chat_id: u.telegramId }]);
     // Identity fields are not editable: the posted telegramId/chatId were dropped.
-    const ids = (await h.db.dataSource.query('SELECT telegram_id FROM telegram_users WHERE id = $1', [
-      u.id,
-    ])) as {
+    const ids = (await sql(h, 'SELECT telegram_id FROM telegram_users WHERE id = $1', [u.id])) as {
       telegram_id: number;
     }[];
     expect(ids[0]!.telegram_id).toBe(u.telegramId);
@@ -351,9 +354,7 @@ describe('shops', () => {
 
   test('deleting a shop with storages shows the reason; without storages it goes', async () => {
     const { shop } = await h.services.shops.create({ name: 'Stored', clientId: 'c', vendorName: 'v' });
-    await h.db.dataSource.query(`INSERT INTO storages (name, ozon_id, shop_id) VALUES ('S1', 'o1', $1)`, [
-      shop.id,
-    ]);
+    await sql(h, `INSERT INTO storages (name, ozon_id, shop_id) VALUES ('S1', 'o1', $1)`, [shop.id]);
     const refused = await clerk.api(`/resources/Shop/records/${shop.id}/delete`, {
       json: { confirm: 'yes' },
     });
@@ -362,7 +363,7 @@ describe('shops', () => {
       type: 'error',
       message: 'Shop "Stored" still has 1 storage(s); delete or move them first.',
     });
-    expect(await h.services.shops.findById(shop.id)).not.toBeNull();
+    expect(await shopExists(shop.id)).toBe(true);
     expect((await auditRows(h, 'delete')).filter((r) => r.record_id === String(shop.id))).toHaveLength(0);
 
     const { shop: free } = await h.services.shops.create({ name: 'Free', clientId: 'c', vendorName: 'v' });
@@ -370,7 +371,7 @@ describe('shops', () => {
       json: { confirm: 'yes' },
     });
     expect(deleted.json<{ notice: Json }>().notice).toMatchObject({ type: 'success' });
-    expect(await h.services.shops.findById(free.id)).toBeNull();
+    expect(await shopExists(free.id)).toBe(false);
     const audit = (await auditRows(h, 'delete')).find((r) => r.record_id === String(free.id))!;
     expect(audit.before).toMatchObject({ name: 'Free' });
     expect(audit.after).toBeNull();
@@ -383,7 +384,7 @@ describe('shops', () => {
     expect(bulk.json<{ notice: { message: string } }>().notice.message).toMatch(
       /Deleted 1; kept 1: Shop "Stored"/,
     );
-    expect(await h.services.shops.findById(free2.id)).toBeNull();
+    expect(await shopExists(free2.id)).toBe(false);
     const bulkAudit = (await auditRows(h, 'bulkDelete')).find((r) => r.resource === 'Shop')!;
     expect(bulkAudit.after).toEqual({
       deleted: [String(free2.id)],
@@ -452,7 +453,7 @@ describe('shops', () => {
       json: { name: 'North', ozonId: 'oz-1', shopId: String(shop.id) },
     });
     expect(made.json<{ record: RecordJson }>().record.params).toMatchObject({ name: 'North' });
-    const rows = (await h.db.dataSource.query(`SELECT shop_id FROM storages WHERE ozon_id = 'oz-1'`)) as {
+    const rows = (await sql(h, `SELECT shop_id FROM storages WHERE ozon_id = 'oz-1'`)) as {
       shop_id: number;
     }[];
     expect(rows).toEqual([{ shop_id: shop.id }]);
@@ -466,7 +467,7 @@ describe('read-only resources', () => {
     async (resource) => {
       const created = await boss.api(`/resources/${resource}/actions/new`, { json: { amount: '1' } });
       expect(created.json<{ notice: Json }>().notice).toMatchObject({ type: 'error' });
-      const rows = (await h.db.dataSource.query(`SELECT id FROM audit_log ORDER BY id LIMIT 1`)) as {
+      const rows = (await sql(h, `SELECT id FROM audit_log ORDER BY id LIMIT 1`)) as {
         id: number;
       }[];
       if (resource === 'AuditLog') {
@@ -476,9 +477,7 @@ describe('read-only resources', () => {
         expect(edit.json<{ notice: Json }>().notice).toMatchObject({ type: 'error' });
         const del = await boss.api(`/resources/AuditLog/records/${rows[0]!.id}/delete`, { json: {} });
         expect(del.json<{ notice: Json }>().notice).toMatchObject({ type: 'error' });
-        const still = (await h.db.dataSource.query(`SELECT action FROM audit_log WHERE id = $1`, [
-          rows[0]!.id,
-        ])) as {
+        const still = (await sql(h, `SELECT action FROM audit_log WHERE id = $1`, [rows[0]!.id])) as {
           action: string;
         }[];
         expect(still[0]!.action).not.toBe('x');
@@ -490,21 +489,22 @@ describe('read-only resources', () => {
 
 describe('dashboard', () => {
   test("counts sellers, admins, banned, inactive, shops and this month's payments", async () => {
-    await h.db.dataSource.query(
+    await sql(
+      h,
       `INSERT INTO payments (telegram_charge_id, provider_charge_id, amount, currency, payer_telegram_id, created_at)
        VALUES ('t1', 'p1', 10000, 'RUB', 1, now()), ('t2', 'p2', 5000, 'RUB', 1, now()),
               ('t3', 'p3', 7000, 'RUB', 1, now() - interval '40 days')`,
     );
-    const expected = (await h.db.dataSource.query(`
+    const expected = (await sql(
+      h,
+      `
       SELECT (SELECT count(*)::int FROM telegram_users WHERE role = 'seller') AS sellers,
              (SELECT count(*)::int FROM telegram_users WHERE role = 'admin') AS admins,
              (SELECT count(*)::int FROM telegram_users WHERE is_banned) AS banned,
              (SELECT count(*)::int FROM telegram_users WHERE NOT is_active) AS inactive,
              (SELECT count(*)::int FROM shops WHERE is_active) AS active_shops,
-             (SELECT count(*)::int FROM shops WHERE NOT is_active) AS inactive_shops`)) as Record<
-      string,
-      number
-    >[];
+             (SELECT count(*)::int FROM shops WHERE NOT is_active) AS inactive_shops`,
+    )) as Record<string, number>[];
     const reply = await clerk.api('/dashboard');
     const body = reply.json<{ counts: Record<string, number>; paymentsThisMonth: Json[] }>();
     const e = expected[0]!;

@@ -10,8 +10,10 @@ import { createLogger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createHttpApp, startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createTestDatabase, type Database } from '../support/db.js';
+import { HttpClient, PASSWORD } from '../support/http-client.js';
+import { sql } from '../support/sql.js';
 
-export const PASSWORD = 'correct horse battery';
+export { HttpClient, PASSWORD, type Reply } from '../support/http-client.js';
 
 /** A folder of its own per test file for the components bundle, so parallel test files don't share one. */
 export function useOwnBundleDir(): string {
@@ -92,7 +94,8 @@ export async function createTelegramUser(
   fields: Partial<{ username: string; role: 'admin' | 'seller'; isBanned: boolean; isActive: boolean }> = {},
 ): Promise<{ id: number; telegramId: number }> {
   const telegramId = nextTelegramId++;
-  const rows = (await h.db.dataSource.query(
+  const rows = (await sql(
+    h,
     `INSERT INTO telegram_users (telegram_id, chat_id, username, first_name, role, is_banned, is_active)
      VALUES ($1, $1, $2, 'Test', $3, $4, $5) RETURNING id`,
     [
@@ -106,85 +109,8 @@ export async function createTelegramUser(
   return { id: rows[0]!.id, telegramId };
 }
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json<T = Record<string, unknown>>(): T;
-  location: string | null;
-}
-
-/**
- * A browser stand-in over fetch: keeps cookies, and by default behaves like AdminJS's frontend:
- * sends Origin on POST and copies the XSRF-TOKEN cookie into X-XSRF-TOKEN (as axios does).
- */
-export class Client {
-  readonly cookies = new Map<string, string>();
-
-  constructor(readonly base: string) {}
-
-  cookie(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-
-  async request(
-    pathname: string,
-    init: {
-      method?: string;
-      form?: Record<string, string>;
-      json?: unknown;
-      headers?: Record<string, string>;
-      /** false: no X-XSRF-TOKEN header; false for origin: no Origin header. */
-      csrf?: boolean;
-      origin?: string | false;
-    } = {},
-  ): Promise<Reply> {
-    const method = init.method ?? (init.form || init.json !== undefined ? 'POST' : 'GET');
-    const headers: Record<string, string> = { ...init.headers };
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (method !== 'GET' && init.origin !== false) headers.origin = init.origin ?? this.base;
-    const xsrf = this.cookies.get('XSRF-TOKEN');
-    if (xsrf && init.csrf !== false) headers['x-xsrf-token'] = decodeURIComponent(xsrf);
-    let body: string | undefined;
-    if (init.form) {
-      body = new URLSearchParams(init.form).toString();
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-    } else if (init.json !== undefined) {
-      body = JSON.stringify(init.json);
-      headers['content-type'] = 'application/json';
-    }
-    const res = await fetch(this.base + pathname, { method, headers, body, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || value === '';
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const text = await res.text();
-    return {
-      status: res.status,
-      headers: res.headers,
-      text,
-      location: res.headers.get('location'),
-      json: <T>() => JSON.parse(text) as T,
-    };
-  }
-
-  login(username: string, password = PASSWORD): Promise<Reply> {
-    return this.request('/admin/login', { form: { email: username, password } });
-  }
-
-  /** An AdminJS API call, as the frontend makes it. */
-  api(pathname: string, init: Parameters<Client['request']>[1] = {}): Promise<Reply> {
-    return this.request(`/admin/api${pathname}`, init);
-  }
-}
-
-export async function loggedIn(h: Harness, username: string): Promise<Client> {
-  const client = new Client(h.base);
+export async function loggedIn(h: Harness, username: string): Promise<HttpClient> {
+  const client = new HttpClient(h.base);
   const reply = await client.login(username);
   if (reply.status !== 302 || reply.location !== '/admin') {
     throw new Error(`login of ${username} failed: ${reply.status} ${reply.text.slice(0, 200)}`);
@@ -193,7 +119,8 @@ export async function loggedIn(h: Harness, username: string): Promise<Client> {
 }
 
 export async function auditRows(h: Harness, action?: string) {
-  return (await h.db.dataSource.query(
+  return (await sql(
+    h,
     `SELECT actor_id, actor_username, action, resource, record_id, before, after
      FROM audit_log ${action ? 'WHERE action = $1' : ''} ORDER BY id`,
     action ? [action] : [],

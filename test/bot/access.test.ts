@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PressResult, TestUser } from '../emulator/emulator.js';
+import type { PressResult } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   answerCounts,
   newUser,
@@ -17,6 +18,7 @@ import {
 /**
  * F27 and bugs 3, 4, 5, 22, 23: access is checked on every update that reads or changes data, and
  * every press is answered exactly once, refusals included.
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('access', () => {
   let h: Harness;
@@ -31,25 +33,30 @@ describe('access', () => {
     await h.close();
   });
 
-  const press = (u: TestUser, ...args: Parameters<TestUser['press']>) => {
+  const press = (u: BotUser, ...args: Parameters<BotUser['press']>) => {
     const p = u.press(...args);
+    presses.push(p);
+    return p;
+  };
+  const pressKey = (u: BotUser, ...args: Parameters<BotUser['pressKey']>) => {
+    const p = u.pressKey(...args);
     presses.push(p);
     return p;
   };
 
   /** A seller with the menu, the activation screen (shop active) and their button data captured. */
-  async function sellerWithScreens(u: TestUser) {
+  async function sellerWithScreens(u: BotUser) {
     await seedSeller(h, u, shop.key);
     await sql(h, `UPDATE shops SET is_active = true WHERE id = $1`, [shop.id]);
     u.send('/menu');
     const menu = await u.waitForMessage('Главное меню');
     u.send('/menu');
     const second = await u.waitForMessage('Главное меню');
-    press(u, '📋 Список магазинов 📋', { messageId: second.message_id });
+    pressKey(u, (t) => t.btnShopList, { messageId: second.message_id });
     await u.waitForMessage('Доступные магазины');
     press(u, `${shop.name} 🟢`);
     await u.waitForMessage(`Магазин: ${shop.name}`);
-    press(u, '🔘 Активация 🔘');
+    pressKey(u, (t) => t.btnActivation);
     const activation = await u.waitForMessage('Активен: 🟢');
     await h.emulator.settle();
     return { menu, activation };
@@ -59,7 +66,7 @@ describe('access', () => {
     it('/start, /menu, old buttons, toggles, subscription and typed keys', async () => {
       const u = newUser(h);
       const { menu, activation } = await sellerWithScreens(u);
-      u.press('➕ Добавить магазин ➕', { messageId: menu.message_id });
+      u.pressKey((t) => t.btnAddShop, { messageId: menu.message_id });
       await u.waitForMessage('Введите API key');
       await setBanned(h, u.id, true);
 
@@ -69,7 +76,7 @@ describe('access', () => {
       await u.waitForMessage('Вы забанены');
 
       // The old toggle: nothing changes, the query is answered, the old buttons go away (bug 5).
-      const toggle = press(u, '⏹ Деактивировать ⏹', { messageId: activation.message_id });
+      const toggle = pressKey(u, (t) => t.btnDeactivate, { messageId: activation.message_id });
       const edited = await u.waitForMessage('Вы забанены');
       expect(edited.message_id).toBe(activation.message_id);
       expect(edited.buttons).toEqual([]);
@@ -77,14 +84,26 @@ describe('access', () => {
       expect((await shopRow(h, shop.id))?.isActive).toBe(true);
 
       // Pressing the shop list on an old menu.
-      const list = u.pressData(menu.message_id, dataOf(menu, '📋 Список магазинов 📋'));
+      const list = u.pressData(
+        menu.message_id,
+        dataOf(
+          menu,
+          u.label((t) => t.btnShopList),
+        ),
+      );
       presses.push(list);
       await u.waitForMessage('Вы забанены');
       expect(
         u.chat().some((m) => m.text.startsWith('Доступные магазины') && m.message_id === menu.message_id),
       ).toBe(false);
 
-      const sub = u.pressData(menu.message_id, dataOf(menu, '⚡️ Подписка ⚡️'));
+      const sub = u.pressData(
+        menu.message_id,
+        dataOf(
+          menu,
+          u.label((t) => t.btnSubscription),
+        ),
+      );
       presses.push(sub);
       await u.answerOf(sub.queryId);
       await h.emulator.settle();
@@ -109,10 +128,10 @@ describe('access', () => {
       );
       u.send('/menu');
       await u.waitForMessage('Главное меню');
-      press(u, '⚡️ Подписка ⚡️');
+      pressKey(u, (t) => t.btnSubscription);
       await u.waitForMessage('Подписка пользователя');
       await setBanned(h, u.id, true);
-      const q = press(u, '💸 Оплатить подписку 💸');
+      const q = pressKey(u, (t) => t.btnPay);
       await u.waitForMessage('Вы забанены');
       expect((await u.answerOf(q.queryId)).text).toBe('Доступ запрещён');
       expect(h.emulator.callsOf('sendInvoice').filter((c) => c.params.chat_id === u.chatId)).toEqual([]);
@@ -132,22 +151,28 @@ describe('access', () => {
       );
       expect(notice.buttons).toEqual([['❔ Помощь ❔', '⚡️ Подписка ⚡️']]);
 
-      const toggle = press(u, '⏹ Деактивировать ⏹', { messageId: activation.message_id });
+      const toggle = pressKey(u, (t) => t.btnDeactivate, { messageId: activation.message_id });
       await u.waitForMessage('Ваш аккаунт не активен');
       expect((await u.answerOf(toggle.queryId)).text).toBe('Нужна подписка');
       expect((await shopRow(h, shop.id))?.isActive).toBe(true);
 
-      const list = u.pressData(menu.message_id, dataOf(menu, '📋 Список магазинов 📋'));
+      const list = u.pressData(
+        menu.message_id,
+        dataOf(
+          menu,
+          u.label((t) => t.btnShopList),
+        ),
+      );
       presses.push(list);
       await u.waitForMessage('Ваш аккаунт не активен');
 
-      press(u, '❔ Помощь ❔');
+      pressKey(u, (t) => t.btnHelp);
       await u.waitForMessage('@market_support');
       u.send('/start');
       await u.waitForMessage('Ваш аккаунт не активен');
-      press(u, '⚡️ Подписка ⚡️');
+      pressKey(u, (t) => t.btnSubscription);
       await u.waitForMessage('не активна');
-      press(u, '💸 Оплатить подписку 💸');
+      pressKey(u, (t) => t.btnPay);
       await u.waitForMessage((m) => m.invoice !== undefined);
     });
   });
@@ -160,12 +185,18 @@ describe('access', () => {
       await u.waitForMessage('Выберите роль');
       u.send('/menu');
       await u.waitForMessage('Выберите роль:');
-      const toggle = press(u, '⏹ Деактивировать ⏹', { messageId: activation.message_id });
+      const toggle = pressKey(u, (t) => t.btnDeactivate, { messageId: activation.message_id });
       const m = await u.waitForMessage('Выберите роль:');
       expect(m.buttons).toEqual([['Админ', 'Продавец']]);
       expect((await u.answerOf(toggle.queryId)).text).toBe('Войдите в систему');
       expect((await shopRow(h, shop.id))?.isActive).toBe(true);
-      const list = u.pressData(menu.message_id, dataOf(menu, '📋 Список магазинов 📋'));
+      const list = u.pressData(
+        menu.message_id,
+        dataOf(
+          menu,
+          u.label((t) => t.btnShopList),
+        ),
+      );
       presses.push(list);
       await u.waitForMessage('Выберите роль:');
     });

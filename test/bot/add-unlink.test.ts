@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestUser } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   linkedShopIds,
   loginAdmin,
@@ -7,13 +7,17 @@ import {
   seedAdmin,
   seedSeller,
   seedShop,
+  shopRow,
   startHarness,
   unansweredOrTwice,
   type Harness,
   keyboardData,
 } from '../support/bot-harness.js';
 
-/** F23 add a shop by key; F24 unlink a shop after confirming. */
+/**
+ * F23 add a shop by key; F24 unlink a shop after confirming.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('add and unlink shops', () => {
   let h: Harness;
   let seq = 0;
@@ -29,7 +33,7 @@ describe('add and unlink shops', () => {
     return { id: shop.id, name, key: apiKey };
   }
 
-  async function menu(u: TestUser) {
+  async function menu(u: BotUser) {
     u.send('/menu');
     return u.waitForMessage('Главное меню');
   }
@@ -40,7 +44,7 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key);
       await menu(u);
-      const q = u.press('➕ Добавить магазин ➕');
+      const q = u.pressKey((t) => t.btnAddShop);
       const prompt = await u.waitForMessage('Добавить магазин по API key.');
       expect(prompt.text).toBe('Добавить магазин по API key.\nВведите API key 🔑:');
       expect(prompt.buttons).toEqual([['⟵']]);
@@ -51,7 +55,7 @@ describe('add and unlink shops', () => {
       await u.waitForMessage('Главное меню');
       expect(u.userMessages().find((m) => m.message_id === sent.message_id)?.deleted).toBe(true);
       expect((await linkedShopIds(h, u.id)).sort()).toEqual([a.id, b.id].sort());
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       const list = await u.waitForMessage('Доступные магазины');
       expect(list.buttons.flat()).toContain(`${b.name} 🟢`);
     });
@@ -61,7 +65,7 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key);
       await menu(u);
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
       u.send(a.key);
       const m = await u.waitForMessage('уже привязан');
@@ -75,7 +79,7 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key);
       await menu(u);
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
       const wrong = u.send('no-such-key-42');
       const failed = await u.waitForMessage('Неверный API key');
@@ -87,9 +91,9 @@ describe('add and unlink shops', () => {
 
       const c = await shop();
       await menu(u);
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Главное меню');
       u.send(c.key);
       await u.waitForMessage('Сейчас бот не ожидает ввода текста');
@@ -102,7 +106,7 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await loginAdmin(u, username, password);
       const m = u.lastBotMessage()!;
-      expect(m.buttons.flat()).not.toContain('➕ Добавить магазин ➕');
+      expect(m.buttons.flat()).not.toContain(u.label((t) => t.btnAddShop));
       const q1 = u.pressData(m.message_id, '1:add');
       expect((await u.answerOf(q1.queryId)).text).toBe('Кнопка устарела');
       await h.emulator.settle();
@@ -120,7 +124,7 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key, b.key);
       await menu(u);
-      const q0 = u.press('➖ Отвязать магазин ➖');
+      const q0 = u.pressKey((t) => t.btnUnlinkShop);
       const list = await u.waitForMessage('Открепление магазина.');
       expect(list.buttons).toEqual([[`${a.name} 🟢`], [`${b.name} 🟢`], ['⟵']]);
       expect((await u.answerOf(q0.queryId)).text).toBe('Открепление магазинов');
@@ -129,7 +133,7 @@ describe('add and unlink shops', () => {
       expect(confirm.text).toBe(`Открепить магазин ${a.name}?`);
       expect(confirm.buttons).toEqual([['Да', 'Нет']]);
       const yes = keyboardData(confirm)[0][0];
-      const q = u.press('Да');
+      const q = u.pressKey((t) => t.btnYes);
       const after = await u.waitForMessage('Открепление магазина.');
       expect(after.buttons).toEqual([[`${b.name} 🟢`], ['⟵']]);
       expect(await u.answerOf(q.queryId)).toEqual({
@@ -143,7 +147,7 @@ describe('add and unlink shops', () => {
       expect(await linkedShopIds(h, u.id)).toEqual([b.id]);
       expect(await unansweredOrTwice(h, [q0, q, q2])).toEqual([]);
       // The shop itself stays; only the link went.
-      expect(await h.services.shops.findById(a.id)).not.toBeNull();
+      expect(await shopRow(h, a.id)).not.toBeNull();
     });
 
     it('bug 19: "No" returns to the unlink list, not the main menu', async () => {
@@ -151,15 +155,15 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key);
       await menu(u);
-      u.press('➖ Отвязать магазин ➖');
+      u.pressKey((t) => t.btnUnlinkShop);
       await u.waitForMessage('Открепление магазина.');
       u.press(`${a.name} 🟢`);
       await u.waitForMessage('Открепить магазин');
-      u.press('Нет');
+      u.pressKey((t) => t.btnNo);
       const back = await u.waitForMessage('Открепление магазина.');
       expect(back.buttons).toEqual([[`${a.name} 🟢`], ['⟵']]);
       expect(await linkedShopIds(h, u.id)).toEqual([a.id]);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Главное меню');
     });
 
@@ -168,11 +172,11 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       await seedSeller(h, u, a.key);
       await menu(u);
-      u.press('➖ Отвязать магазин ➖');
+      u.pressKey((t) => t.btnUnlinkShop);
       await u.waitForMessage('Открепление магазина.');
       u.press(`${a.name} 🟢`);
       await u.waitForMessage('Открепить магазин');
-      u.press('Да');
+      u.pressKey((t) => t.btnYes);
       const empty = await u.waitForMessage('Магазинов пока нет.');
       expect(empty.buttons).toEqual([['⟵']]);
       expect(await linkedShopIds(h, u.id)).toEqual([]);
@@ -183,17 +187,17 @@ describe('add and unlink shops', () => {
       const u = newUser(h);
       const row = await seedSeller(h, u, a.key);
       await menu(u);
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Доступные магазины');
       u.press(`${a.name} 🟢`);
       await u.waitForMessage(`Магазин: ${a.name}`);
-      u.press('🔘 Активация 🔘');
+      u.pressKey((t) => t.btnActivation);
       await u.waitForMessage('Активен: 🟢');
       await h.services.links.unlink(row.id, a.id);
-      const q = u.press('⏹ Деактивировать ⏹');
+      const q = u.pressKey((t) => t.btnDeactivate);
       expect((await u.answerOf(q.queryId)).text).toBe('Этот магазин больше недоступен.');
       await u.waitForMessage('Доступные магазины');
-      expect((await h.services.shops.findById(a.id))?.isActive).toBe(true);
+      expect((await shopRow(h, a.id))?.isActive).toBe(true);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestUser } from '../emulator/emulator.js';
+import type { LabelPicker } from '../emulator/emulator.js';
+import type { BotUser, Texts } from '../support/texts.js';
 import {
   linkedShopIds,
   loginAdmin,
@@ -14,7 +15,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F29 (and F30): button data is checked, forged data changes nothing, buttons survive restarts. */
+/**
+ * F29 (and F30): button data is checked, forged data changes nothing, buttons survive restarts.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('buttons', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -24,7 +28,7 @@ describe('buttons', () => {
     await h.close();
   });
 
-  async function sellerMenu(u: TestUser, ...keys: string[]) {
+  async function sellerMenu(u: BotUser, ...keys: string[]) {
     await seedSeller(h, u, ...keys);
     u.send('/menu');
     return u.waitForMessage('Главное меню');
@@ -85,7 +89,7 @@ describe('buttons', () => {
       expect(now.text).toBe(
         'Извините, эта кнопка устарела 😕 Вот актуальное меню.\n\nГлавное меню (Ира: Продавец):',
       );
-      expect(now.buttons.flat()).toContain('📋 Список магазинов 📋');
+      expect(now.buttons.flat()).toContain(u.label((t) => t.btnShopList));
     }
     expect(await unansweredOrTwice(h, presses)).toEqual([]);
   });
@@ -95,7 +99,7 @@ describe('buttons', () => {
     const other = await seedShop(h.services, 'Не добавлять');
     const u = newUser(h);
     const menu = await sellerMenu(u, s.apiKey);
-    u.press('➕ Добавить магазин ➕');
+    u.pressKey((t) => t.btnAddShop);
     await u.waitForMessage('Введите API key');
     const q = u.pressData(menu.message_id, 'nonsense');
     await u.answerOf(q.queryId);
@@ -115,32 +119,33 @@ describe('buttons', () => {
     const u = newUser(h);
     await sellerMenu(u, big.apiKey);
     // Walk every screen a seller can reach.
-    const steps: [string | RegExp, string | RegExp][] = [
-      ['❔ Помощь ❔', '@market_support'],
-      ['🏠 Главное меню', 'Главное меню'],
-      ['⚡️ Подписка ⚡️', 'Подписка пользователя'],
-      ['⟵', 'Главное меню'],
-      ['📋 Список магазинов 📋', 'Доступные магазины'],
+    const steps: [LabelPicker<Texts> | RegExp, string | RegExp][] = [
+      [(t) => t.btnHelp, '@market_support'],
+      [(t) => t.btnMenu, 'Главное меню'],
+      [(t) => t.btnSubscription, 'Подписка пользователя'],
+      [(t) => t.btnBack, 'Главное меню'],
+      [(t) => t.btnShopList, 'Доступные магазины'],
       [/🟢$/, 'Магазин:'],
-      ['ℹ️ Информация о магазине ℹ️', 'Детальная информация'],
-      ['⟵', 'Магазин:'],
-      ['🔘 Активация 🔘', 'Активен'],
-      ['⏹ Деактивировать ⏹', 'Активен: 🔴'],
-      ['⟵', 'Магазин:'],
-      ['💰 Обновление цен 💰', 'Обновление цен:'],
-      ['▶️ Включить ▶️', 'Обновление цен: ВКЛ'],
-      ['⟵', 'Магазин:'],
-      ['⟵', 'Доступные магазины'],
-      ['⟵', 'Главное меню'],
-      ['➖ Отвязать магазин ➖', 'Открепление'],
+      [(t) => t.btnShopInfo, 'Детальная информация'],
+      [(t) => t.btnBack, 'Магазин:'],
+      [(t) => t.btnActivation, 'Активен'],
+      [(t) => t.btnDeactivate, 'Активен: 🔴'],
+      [(t) => t.btnBack, 'Магазин:'],
+      [(t) => t.btnPrices, 'Обновление цен:'],
+      [(t) => t.btnPricesOn, 'Обновление цен: ВКЛ'],
+      [(t) => t.btnBack, 'Магазин:'],
+      [(t) => t.btnBack, 'Доступные магазины'],
+      [(t) => t.btnBack, 'Главное меню'],
+      [(t) => t.btnUnlinkShop, 'Открепление'],
       [/🔴$/, 'Открепить магазин'],
-      ['Нет', 'Открепление'],
-      ['⟵', 'Главное меню'],
-      ['➕ Добавить магазин ➕', 'Введите API key'],
-      ['⟵', 'Главное меню'],
+      [(t) => t.btnNo, 'Открепление'],
+      [(t) => t.btnBack, 'Главное меню'],
+      [(t) => t.btnAddShop, 'Введите API key'],
+      [(t) => t.btnBack, 'Главное меню'],
     ];
     for (const [button, expected] of steps) {
-      u.press(button);
+      if (typeof button === 'function') u.pressKey(button);
+      else u.press(button);
       await u.waitForMessage(expected);
     }
     await h.emulator.settle();
@@ -165,18 +170,18 @@ describe('buttons', () => {
     const s = await seedShop(h.services, 'Переживёт');
     const u = newUser(h);
     await sellerMenu(u, s.apiKey);
-    u.press('📋 Список магазинов 📋');
+    u.pressKey((t) => t.btnShopList);
     await u.waitForMessage('Доступные магазины');
     u.press('Переживёт 🟢');
     await u.waitForMessage('Магазин: Переживёт');
-    u.press('🔘 Активация 🔘');
+    u.pressKey((t) => t.btnActivation);
     const screen = await u.waitForMessage('Активен: 🟢');
     await h.restart();
-    const q = u.press('⏹ Деактивировать ⏹', { messageId: screen.message_id });
+    const q = u.pressKey((t) => t.btnDeactivate, { messageId: screen.message_id });
     await u.waitForMessage('Активен: 🔴');
     expect((await u.answerOf(q.queryId)).text).toBe('Магазин деактивирован');
     expect((await shopRow(h, s.shop.id))?.isActive).toBe(false);
-    u.press('⟵');
+    u.pressKey((t) => t.btnBack);
     await u.waitForMessage('Магазин: Переживёт');
   });
 });

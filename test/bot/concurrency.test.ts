@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PressResult, TestUser } from '../emulator/emulator.js';
+import type { PressResult } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   answerCounts,
   dataOf,
@@ -18,6 +19,7 @@ import {
  * Many users at once and one user pressing fast leave the database consistent (bug 7, bug 30).
  * The emulator's rate limits are off here: this file is about the database, not about 429s
  * (errors.test.ts covers those).
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('concurrency', () => {
   let h: Harness;
@@ -28,14 +30,14 @@ describe('concurrency', () => {
     await h.close();
   });
 
-  async function toActivation(u: TestUser, shopName: string) {
+  async function toActivation(u: BotUser, shopName: string) {
     u.send('/menu');
     await u.waitForMessage('Главное меню', 15_000);
-    u.press('📋 Список магазинов 📋');
+    u.pressKey((t) => t.btnShopList);
     await u.waitForMessage('Доступные магазины', 15_000);
     u.press(`${shopName} 🟢`);
     await u.waitForMessage(`Магазин: ${shopName}`, 15_000);
-    u.press('🔘 Активация 🔘');
+    u.pressKey((t) => t.btnActivation);
     return u.waitForMessage('Активен: 🟢', 15_000);
   }
 
@@ -51,7 +53,7 @@ describe('concurrency', () => {
     await h.emulator.settle();
 
     const presses: { press: PressResult; shopId: number }[] = users.map(({ u, shop }) => ({
-      press: u.press('⏹ Деактивировать ⏹'),
+      press: u.pressKey((t) => t.btnDeactivate),
       shopId: shop.id,
     }));
     const answers = await Promise.all(
@@ -84,7 +86,7 @@ describe('concurrency', () => {
     // Screen A offers "Deactivate" (value false), screen B, drawn after, offers "Activate" (value true).
     const a = await toActivation(u, 'Дёрганая');
     const off = keyboardData(a)[0][0];
-    u.press('⏹ Деактивировать ⏹', { messageId: a.message_id });
+    u.pressKey((t) => t.btnDeactivate, { messageId: a.message_id });
     const b = await u.waitForMessage('Активен: 🔴');
     const on = keyboardData(b)[0][0];
     expect([off, on].map((d) => d.split(':')[3])).toEqual(['0', '1']);
@@ -113,7 +115,12 @@ describe('concurrency', () => {
     await h.emulator.settle();
     // The presses cycle through the menu and the 20th is "Shop list", which clears any pending
     // input: handled in order, nothing is left pending (out of order, "Add shop" could be last).
-    expect(data[19 % data.length]).toBe(dataOf(menu, '📋 Список магазинов 📋'));
+    expect(data[19 % data.length]).toBe(
+      dataOf(
+        menu,
+        u.label((t) => t.btnShopList),
+      ),
+    );
     expect(await sessionOf(h, u.id, (rows) => rows.length === 0)).toEqual([]);
     const [{ n }] = await sql<{ n: number }>(
       h,

@@ -1,7 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { newUser, startHarness, type Harness } from '../support/bot-harness.js';
 
-/** F33 and bug 1: commands and descriptions set at start, per language; "False" means false. */
+/**
+ * F33 and bug 1: commands and descriptions set at start, per language; "False" means false.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('start-up customisation', () => {
   const harnesses: Harness[] = [];
   const start = async (env: Record<string, string>) => {

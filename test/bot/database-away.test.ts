@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import { loginSeller, newUser, seedShop, startHarness, type Harness } from '../support/bot-harness.js';
 import { usingPostgres } from '../support/db.js';
+import { onServer, sql } from '../support/sql.js';
 
 /** The PostgreSQL server drops every connection (a restart, a failover): the bot carries on. */
 (usingPostgres ? describe : describe.skip)('a database that is briefly away', () => {
@@ -14,18 +14,12 @@ import { usingPostgres } from '../support/db.js';
   });
 
   async function dropAllConnections(): Promise<number> {
-    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-    await admin.connect();
-    try {
-      const name = new URL(h.db.url).pathname.slice(1);
-      const res = await admin.query(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
-        [name],
-      );
-      return res.rowCount ?? 0;
-    } finally {
-      await admin.end();
-    }
+    const name = new URL(h.db.url).pathname.slice(1);
+    const res = await onServer(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+      [name],
+    );
+    return res.rowCount ?? 0;
   }
 
   it('answers the next press once connections are back, and loses no state', async () => {
@@ -36,22 +30,20 @@ import { usingPostgres } from '../support/db.js';
     expect(await dropAllConnections()).toBeGreaterThan(0);
 
     // The first press may meet a dead pooled connection: then the user is told and the query answered.
-    const first = u.press('📋 Список магазинов 📋');
+    const first = u.pressKey((t) => t.btnShopList);
     const shown = await u.waitForMessage(/Доступные магазины|Что-то пошло не так/);
     await u.answerOf(first.queryId);
     if (!/Доступные магазины/.test(shown.text)) {
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Доступные магазины');
     }
     u.press(/Переживёт 🟢/);
     await u.waitForMessage('Магазин: Переживёт');
-    u.press('🔘 Активация 🔘');
+    u.pressKey((t) => t.btnActivation);
     await u.waitForMessage(/Активен: 🟢/);
-    u.press('⏹ Деактивировать ⏹');
+    u.pressKey((t) => t.btnDeactivate);
     await u.waitForMessage(/Активен: 🔴/);
-    const [{ is_active }] = await h.db.dataSource.query(
-      `SELECT is_active FROM shops WHERE name = 'Переживёт'`,
-    );
+    const [{ is_active }] = await sql(h, `SELECT is_active FROM shops WHERE name = 'Переживёт'`);
     expect(is_active).toBe(false);
   });
 });

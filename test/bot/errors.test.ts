@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorReport } from '../../src/bot/errors.js';
 import type { BotContext } from '../../src/bot/context.js';
-import type { GroupChat, TestUser } from '../emulator/emulator.js';
+import type { GroupChat } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import { parseHtml } from '../emulator/html.js';
 import {
   newUser,
@@ -17,7 +18,10 @@ import {
 
 const REPORT_CHAT = -1009876543210;
 
-/** F32 and bug 18: one error boundary; Telegram's 429 and 403 handled by name; reports without secrets. */
+/**
+ * F32 and bug 18: one error boundary; Telegram's 429 and 403 handled by name; reports without secrets.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('errors', () => {
   let h: Harness;
   let devChat: GroupChat;
@@ -51,7 +55,7 @@ describe('errors', () => {
     }
   }
 
-  async function seller(): Promise<TestUser> {
+  async function seller(): Promise<BotUser> {
     const u = newUser(h);
     await seedSeller(h, u, key);
     u.send('/menu');
@@ -99,9 +103,9 @@ describe('errors', () => {
   it('a database error: "something went wrong", the query answered, a report without secrets', async () => {
     const u = await seller();
     const reportsBefore = devChat.botMessages().length;
-    let q!: ReturnType<TestUser['press']>;
+    let q!: ReturnType<BotUser['press']>;
     await withoutTable('shops', async () => {
-      q = u.press('📋 Список магазинов 📋');
+      q = u.pressKey((t) => t.btnShopList);
       const sorry = await u.waitForMessage('Что-то пошло не так');
       expect(sorry.text).toBe('⚠️ Что-то пошло не так. Пожалуйста, попробуйте ещё раз.');
       expect((await u.answerOf(q.queryId)).text).toBe('Что-то пошло не так');
@@ -114,7 +118,7 @@ describe('errors', () => {
     expect(reports[0].text).toContain('shops');
     expect(reports[0].text.length).toBeLessThanOrEqual(4096);
     // Once the table is back, the same button works.
-    u.press('📋 Список магазинов 📋');
+    u.pressKey((t) => t.btnShopList);
     await u.waitForMessage('Доступные магазины');
   });
 
@@ -123,7 +127,7 @@ describe('errors', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Админ');
+    u.pressKey((t) => t.btnAdmin);
     await u.waitForMessage('Введите ваш Username');
     u.send(username);
     await u.waitForMessage('Введите пароль');
@@ -138,7 +142,7 @@ describe('errors', () => {
     const s = newUser(h);
     s.send('/start');
     await s.waitForMessage('Выберите роль');
-    s.press('Продавец');
+    s.pressKey((t) => t.btnSeller);
     await s.waitForMessage('Введите API key');
     await withoutTable('shops', async () => {
       s.send(key);

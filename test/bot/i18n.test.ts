@@ -8,7 +8,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** Bug 33: texts in catalogues, chosen by the user's Telegram language (default Russian). */
+/**
+ * Bug 33: texts in catalogues, chosen by the user's Telegram language (default Russian).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('languages', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -24,7 +27,7 @@ describe('languages', () => {
     u.send('/help');
     const help = await u.waitForMessage('The bot is driven mainly by the buttons');
     expect(help.text).toContain('@market_support');
-    await loginSeller(u, apiKey, 'en');
+    await loginSeller(u, apiKey);
     const menu = u.lastBotMessage()!;
     expect(menu.text).toBe('✅ You are logged in as Seller.\n\nMain menu (Ann: Seller):');
     expect(menu.buttons).toEqual([
@@ -33,14 +36,14 @@ describe('languages', () => {
       ['➖ Unlink shop ➖'],
       ['📋 Shop list 📋'],
     ]);
-    const q = u.press('📋 Shop list 📋');
+    const q = u.pressKey((t) => t.btnShopList);
     await u.waitForMessage('Available shops and their activity:');
     expect((await u.answerOf(q.queryId)).text).toBe('Shop list');
     u.press('Corner <Shop> 🟢');
     await u.waitForMessage('Shop: Corner <Shop>');
-    u.press('💰 Price updating 💰');
+    u.pressKey((t) => t.btnPrices);
     await u.waitForMessage('Shop: Corner <Shop>\nPrice updating: OFF');
-    const t = u.press('▶️ Turn on ▶️');
+    const t = u.pressKey((t) => t.btnPricesOn);
     await u.waitForMessage('Price updating: ON');
     expect((await u.answerOf(t.queryId)).text).toBe('Price updating turned on');
     u.send('/nope');

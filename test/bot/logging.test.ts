@@ -9,8 +9,12 @@ import {
   startHarness,
   type Harness,
 } from '../support/bot-harness.js';
+import { sql } from '../support/sql.js';
 
-/** F31, F35 and §14 bug 20: what the bot logs, read as the operator would, and what it never logs. */
+/**
+ * F31, F35 and bug 20: what the bot logs, read as the operator would, and what it never logs.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('logging', () => {
   let h: Harness;
   const lines: string[] = [];
@@ -36,13 +40,13 @@ describe('logging', () => {
     const seller = newUser(h);
     seller.send('/start');
     await seller.waitForMessage('Выберите роль');
-    seller.press('Продавец');
+    seller.pressKey((t) => t.btnSeller);
     await seller.waitForMessage(/API key/);
     seller.send('mk_wrongKEYwrongKEYwrong123');
     await seller.waitForMessage('Неверный API key');
     seller.send(apiKey);
     await seller.waitForMessage('Вы вошли в систему как Продавец');
-    seller.press('➕ Добавить магазин ➕');
+    seller.pressKey((t) => t.btnAddShop);
     await seller.waitForMessage('Введите API key');
     seller.send('mk_anotherWRONGkeyXYZ987');
     await seller.waitForMessage('Неверный API key');
@@ -50,7 +54,7 @@ describe('logging', () => {
     const a = newUser(h);
     a.send('/start');
     await a.waitForMessage('Выберите роль');
-    a.press('Админ');
+    a.pressKey((t) => t.btnAdmin);
     await a.waitForMessage('Введите ваш Username');
     a.send(admin.username);
     await a.waitForMessage('Введите пароль');
@@ -104,12 +108,12 @@ describe('logging', () => {
     const { apiKey } = await seedShop(h.services, 'Ошибка');
     const u = newUser(h);
     await loginSeller(u, apiKey);
-    await h.db.dataSource.query(`ALTER TABLE shops RENAME TO shops_away`);
+    await sql(h, `ALTER TABLE shops RENAME TO shops_away`);
     try {
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Что-то пошло не так');
     } finally {
-      await h.db.dataSource.query(`ALTER TABLE shops_away RENAME TO shops`);
+      await sql(h, `ALTER TABLE shops_away RENAME TO shops`);
     }
     const entry = logged().find((l) => l.msg === 'update failed' && l.user === u.id);
     expect(entry).toBeDefined();

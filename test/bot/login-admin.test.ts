@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestUser } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   loginAdmin,
   newUser,
@@ -12,7 +12,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F09–F13: the admin login, its failures, the lockout, and admin rights checked again on every press. */
+/**
+ * F09–F13: the admin login, its failures, the lockout, and admin rights checked again on every press.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('admin login', () => {
   let h: Harness;
   let admin: { username: string; password: string; user: { id: number } };
@@ -26,13 +29,13 @@ describe('admin login', () => {
     await h.close();
   });
 
-  const wasDeleted = (u: TestUser, messageId: number) =>
+  const wasDeleted = (u: BotUser, messageId: number) =>
     u.userMessages().find((m) => m.message_id === messageId)?.deleted;
 
-  async function toPasswordPrompt(u: TestUser, username: string) {
+  async function toPasswordPrompt(u: BotUser, username: string) {
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Админ');
+    u.pressKey((t) => t.btnAdmin);
     await u.waitForMessage('Введите ваш Username:');
     const sent = u.send(username);
     await u.waitForMessage('Введите пароль:');
@@ -43,11 +46,11 @@ describe('admin login', () => {
     const u = newUser(h);
     u.send('/start');
     const choice = await u.waitForMessage('Выберите роль');
-    const q = u.press('Админ');
+    const q = u.pressKey((t) => t.btnAdmin);
     const prompt = await u.waitForMessage('Введите ваш Username:');
     expect(prompt.message_id).toBe(choice.message_id);
     expect(prompt.buttons).toEqual([['⟵']]);
-    u.press('⟵');
+    u.pressKey((t) => t.btnBack);
     const back = await u.waitForMessage('Выберите роль:');
     expect(back.buttons).toEqual([['Админ', 'Продавец']]);
     // Back means the username is no longer expected.
@@ -60,7 +63,7 @@ describe('admin login', () => {
     const u = newUser(h, { first_name: 'Олег', username: 'oleg' });
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Админ');
+    u.pressKey((t) => t.btnAdmin);
     await u.waitForMessage('Введите ваш Username:');
     const name = u.send(admin.username);
     const prompt = await u.waitForMessage('Введите пароль:');
@@ -81,7 +84,7 @@ describe('admin login', () => {
       staffUserId: admin.user.id,
     });
     // An admin sees every shop.
-    u.press('📋 Список магазинов 📋');
+    u.pressKey((t) => t.btnShopList);
     const list = await u.waitForMessage('Доступные магазины');
     expect(list.buttons.flat()).toEqual(expect.arrayContaining(['Первый 🟢', 'Второй 🟢']));
   });
@@ -104,7 +107,7 @@ describe('admin login', () => {
     await toPasswordPrompt(u, 'nobody-like-this');
     u.send('whatever-password');
     await u.waitForMessage('Неверный username или password');
-    u.press('Ввести username');
+    u.pressKey((t) => t.btnEnterUsername);
     await u.waitForMessage('Введите ваш Username:');
     u.send(admin.username);
     await u.waitForMessage('Введите пароль:');
@@ -117,7 +120,7 @@ describe('admin login', () => {
     await toPasswordPrompt(u, admin.username);
     u.send('wrong one');
     await u.waitForMessage('Неверный username или password');
-    const q = u.press('Отмена');
+    const q = u.pressKey((t) => t.btnCancel);
     await u.waitForMessage('Команда отменена');
     await u.waitForMessage('Выберите роль:');
     expect((await u.answerOf(q.queryId)).text).toBe('Отмена');
@@ -174,7 +177,7 @@ describe('admin login', () => {
       const u = newUser(h);
       await loginAdmin(u, 'demoted', 'demoted password 1');
       await h.services.staff.removeFromGroup('demoted', 'telegram_admins');
-      const q = u.press('📋 Список магазинов 📋');
+      const q = u.pressKey((t) => t.btnShopList);
       const m = await u.waitForMessage('Ваш доступ администратора отозван');
       expect(m.text).toBe('🔑 Ваш доступ администратора отозван. Войдите снова.\n\nВыберите роль:');
       expect(m.buttons).toEqual([['Админ', 'Продавец']]);
@@ -191,7 +194,7 @@ describe('admin login', () => {
       const u = newUser(h);
       await loginAdmin(u, 'leaver', 'leaver password 1');
       await sql(h, `UPDATE users SET is_active = false WHERE username = 'leaver'`);
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Ваш доступ администратора отозван');
     });
   });

@@ -14,7 +14,10 @@ import {
   keyboardData,
 } from '../support/bot-harness.js';
 
-/** F14–F16 and F37, F39: the seller login by shop key, logging in again, shared shops. */
+/**
+ * F14–F16 and F37, F39: the seller login by shop key, logging in again, shared shops.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('seller login', () => {
   let h: Harness;
   let a: { id: number; key: string };
@@ -34,7 +37,7 @@ describe('seller login', () => {
     const u = newUser(h, { first_name: 'Анна', username: 'anna' });
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    const q = u.press('Продавец');
+    const q = u.pressKey((t) => t.btnSeller);
     const prompt = await u.waitForMessage('Введите API key 🔑 вашего магазина:');
     // Unlike the original, the prompt has a way back.
     expect(prompt.buttons).toEqual([['⟵']]);
@@ -53,9 +56,9 @@ describe('seller login', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
-    u.press('⟵');
+    u.pressKey((t) => t.btnBack);
     await u.waitForMessage('Выберите роль:');
     u.send(a.key);
     await u.waitForMessage('Сейчас бот не ожидает ввода текста');
@@ -66,7 +69,7 @@ describe('seller login', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     const wrong = u.send('not-a-real-key-1');
     const failed = await u.waitForMessage('Неверный API key');
@@ -82,11 +85,11 @@ describe('seller login', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     u.send('not-a-real-key-2');
     await u.waitForMessage('Неверный API key');
-    u.press('Отмена');
+    u.pressKey((t) => t.btnCancel);
     await u.waitForMessage('Команда отменена');
     await u.waitForMessage('Выберите роль:');
     u.send(a.key);
@@ -104,7 +107,7 @@ describe('seller login', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     for (let i = 0; i < 5; i++) {
       u.send(`guessed-key-${i}`);
@@ -139,7 +142,7 @@ describe('seller login', () => {
       u.send('/start');
       const choice = await u.waitForMessage('Выберите роль');
       const sellerData = keyboardData(choice)[0][1];
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage('Введите API key');
       u.send(a.key);
       await u.waitForMessage('Вы вошли в систему как Продавец');
@@ -167,7 +170,7 @@ describe('seller login', () => {
       u.send('/sign_out');
       const choice = await u.waitForMessage('Выберите роль:');
       await setBanned(h, u.id, true);
-      const q = u.press('Продавец', { messageId: choice.message_id });
+      const q = u.pressKey((t) => t.btnSeller, { messageId: choice.message_id });
       await u.waitForMessage('Вы забанены');
       expect(await userRow(h, u.id)).toMatchObject({ isBanned: true, isLoggedOut: true });
       expect(await unansweredOrTwice(h, [q])).toEqual([]);
@@ -178,7 +181,7 @@ describe('seller login', () => {
     const u = newUser(h);
     u.send('/start');
     const choice = await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     u.send(a.key);
     await u.waitForMessage('Вы вошли в систему как Продавец');
@@ -206,12 +209,12 @@ describe('seller login', () => {
     expect((await linkedShopIds(h, y.id)).sort()).toEqual([a.id, b.id].sort());
     y.send('/menu');
     await y.waitForMessage('Главное меню');
-    y.press('📋 Список магазинов 📋');
+    y.pressKey((t) => t.btnShopList);
     const list = await y.waitForMessage('Доступные магазины');
     expect(list.buttons.slice(0, 2)).toEqual([['Магазин А 🟢'], ['Магазин Б 🔴']]);
     x.send('/menu');
     await x.waitForMessage('Главное меню');
-    x.press('📋 Список магазинов 📋');
+    x.pressKey((t) => t.btnShopList);
     const xl = await x.waitForMessage('Доступные магазины');
     expect(xl.buttons.flat()).not.toContain('Магазин Б 🔴');
   });

@@ -18,7 +18,10 @@ type NoticeRow = {
   due_in: number;
 };
 
-/** F28 and bug 17: ban and unban notices, sent after the change commits, from a durable queue. */
+/**
+ * F28 and bug 17: ban and unban notices, sent after the change commits, from a durable queue.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('ban and unban notices', () => {
   let h: Harness;
   let key: string;

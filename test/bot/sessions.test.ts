@@ -10,8 +10,12 @@ import {
   userRow,
   type Harness,
 } from '../support/bot-harness.js';
+import type { Texts } from '../support/texts.js';
 
-/** Sessions in the database: restarts resume, typed input expires and is dropped on navigation (bug 8, 28, 29). */
+/**
+ * Sessions in the database: restarts resume, typed input expires and is dropped on navigation (bug 8, 28, 29).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('sessions', () => {
   let h: Harness;
   let admin: { username: string; password: string };
@@ -27,7 +31,7 @@ describe('sessions', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Админ');
+    u.pressKey((t) => t.btnAdmin);
     await u.waitForMessage('Введите ваш Username');
     u.send(admin.username);
     await u.waitForMessage('Введите пароль');
@@ -45,7 +49,7 @@ describe('sessions', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     const [row] = await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
     expect(row.data.expect?.kind).toBe('seller_key');
@@ -67,7 +71,7 @@ describe('sessions', () => {
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');
-    u.press('Продавец');
+    u.pressKey((t) => t.btnSeller);
     await u.waitForMessage('Введите API key');
     await sessionOf(h, u.id, (rows) => rows[0]?.data.expect?.kind === 'seller_key');
     // Nine minutes pass.
@@ -82,8 +86,8 @@ describe('sessions', () => {
 
   describe('bug 8: navigating elsewhere drops the pending input', () => {
     for (const [via, button, expected] of [
-      ['the shop list', '📋 Список магазинов 📋', 'Доступные магазины'],
-      ['the subscription screen', '⚡️ Подписка ⚡️', 'Подписка пользователя'],
+      ['the shop list', (t: Texts) => t.btnShopList, 'Доступные магазины'],
+      ['the subscription screen', (t: Texts) => t.btnSubscription, 'Подписка пользователя'],
       ['/menu', null, 'Главное меню'],
     ] as const) {
       it(`via ${via}: later text is not taken for a key`, async () => {
@@ -98,10 +102,10 @@ describe('sessions', () => {
         const first = await u.waitForMessage('Главное меню');
         u.send('/menu');
         const second = await u.waitForMessage('Главное меню');
-        u.press('➕ Добавить магазин ➕', { messageId: second.message_id });
+        u.pressKey((t) => t.btnAddShop, { messageId: second.message_id });
         await u.waitForMessage('Введите API key');
         // Leave the prompt straight for another screen, from the older menu.
-        if (button) u.press(button, { messageId: first.message_id });
+        if (button) u.pressKey(button, { messageId: first.message_id });
         else u.send('/menu');
         await u.waitForMessage(expected);
         const typed = u.send(other.apiKey);
@@ -119,7 +123,7 @@ describe('sessions', () => {
       await seedSeller(h, u, mine.apiKey);
       u.send('/menu');
       await u.waitForMessage('Главное меню');
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
       u.send('/help');
       await u.waitForMessage('@market_support');

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { BotMessageView, TestUser } from '../emulator/emulator.js';
+import type { BotMessageView } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   loginAdmin,
   newUser,
@@ -17,6 +18,7 @@ import {
 /**
  * F18–F22: the shop list (paginated), shop menu, shop info, activation and price updating.
  * BOT_LIST_LIMIT comes from the environment as a string, as in the original's .env (bug 1).
+ * The ids are those of docs/original-behaviour.md.
  */
 describe('shops', () => {
   let h: Harness;
@@ -38,20 +40,20 @@ describe('shops', () => {
     return out;
   }
 
-  async function sellerWith(list: { key: string }[]): Promise<TestUser> {
+  async function sellerWith(list: { key: string }[]): Promise<BotUser> {
     const u = newUser(h);
     await seedSeller(h, u, ...list.map((s) => s.key));
     return u;
   }
 
-  async function openList(u: TestUser): Promise<BotMessageView> {
+  async function openList(u: BotUser): Promise<BotMessageView> {
     u.send('/menu');
     await u.waitForMessage('Главное меню');
-    u.press('📋 Список магазинов 📋');
+    u.pressKey((t) => t.btnShopList);
     return u.waitForMessage('Доступные магазины');
   }
 
-  async function openShop(u: TestUser, name: string): Promise<BotMessageView> {
+  async function openShop(u: BotUser, name: string): Promise<BotMessageView> {
     await openList(u);
     u.press(new RegExp(`^${name} (🟢|🔴)$`));
     return u.waitForMessage(`Магазин: ${name}`);
@@ -80,7 +82,7 @@ describe('shops', () => {
       const u = newUser(h);
       await loginAdmin(u, username, password);
       const [total] = await sql<{ n: number }>(h, `SELECT count(*)::int AS n FROM shops`);
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       const list = await u.waitForMessage('Доступные магазины');
       expect(pageOf(list)).toBe(`1 / ${Math.ceil(total.n / 3)}`);
     });
@@ -110,18 +112,18 @@ describe('shops', () => {
       await u.waitForMessage((m) => pageOf(m) === '2 / 3');
       u.press(`${seven[4].name} 🟢`);
       await u.waitForMessage(`Магазин: ${seven[4].name}`);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       const back = await u.waitForMessage('Доступные магазины');
       expect(pageOf(back)).toBe('2 / 3');
       expect(back.buttons[1]).toEqual([`${seven[4].name} 🟢`]);
       // And back from a sub-screen of the shop, too.
       u.press(`${seven[5].name} 🟢`);
       await u.waitForMessage(`Магазин: ${seven[5].name}`);
-      u.press('ℹ️ Информация о магазине ℹ️');
+      u.pressKey((t) => t.btnShopInfo);
       await u.waitForMessage('Детальная информация');
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage(`Магазин: ${seven[5].name}`);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       const again = await u.waitForMessage('Доступные магазины');
       expect(pageOf(again)).toBe('2 / 3');
     });
@@ -158,7 +160,7 @@ describe('shops', () => {
     it('⟵ on the list returns to the menu', async () => {
       const u = await sellerWith(await shops(1));
       const list = await openList(u);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       const menu = await u.waitForMessage('Главное меню');
       expect(menu.message_id).toBe(list.message_id);
     });
@@ -189,7 +191,7 @@ describe('shops', () => {
         `UPDATE shops SET name = 'Переименован', vendor_name = 'Новый поставщик', update_prices = true WHERE id = $1`,
         [s.id],
       );
-      u.press('ℹ️ Информация о магазине ℹ️');
+      u.pressKey((t) => t.btnShopInfo);
       const info = await u.waitForMessage('Детальная информация');
       expect(info.text).toBe(
         'Детальная информация о магазине:\nНазвание: Переименован\nПоставщик: Новый поставщик\nАктивен: ✅\nОбновлять цены: ✅',
@@ -202,7 +204,7 @@ describe('shops', () => {
       const u = await sellerWith([s, other]);
       await openShop(u, s.name);
       await h.services.shops.delete(s.id);
-      const q = u.press('ℹ️ Информация о магазине ℹ️');
+      const q = u.pressKey((t) => t.btnShopInfo);
       const list = await u.waitForMessage('Доступные магазины');
       expect(list.buttons.flat()).toEqual([`${other.name} 🟢`, '⟵']);
       expect((await u.answerOf(q.queryId)).text).toBe('Этот магазин больше недоступен.');
@@ -214,12 +216,12 @@ describe('shops', () => {
       const [s] = await shops(1);
       const u = await sellerWith([s]);
       await openShop(u, s.name);
-      u.press('🔘 Активация 🔘');
+      u.pressKey((t) => t.btnActivation);
       const screen = await u.waitForMessage('Активен: 🟢');
       expect(screen.text).toBe(`Магазин: ${s.name}\nАктивен: 🟢`);
       expect(screen.buttons).toEqual([['⏹ Деактивировать ⏹'], ['⟵']]);
       const oldData = keyboardData(screen)[0][0];
-      const q1 = u.press('⏹ Деактивировать ⏹');
+      const q1 = u.pressKey((t) => t.btnDeactivate);
       const off = await u.waitForMessage('Активен: 🔴');
       expect(off.buttons).toEqual([['▶️ Активировать ▶️'], ['⟵']]);
       expect((await u.answerOf(q1.queryId)).text).toBe('Магазин деактивирован');
@@ -230,7 +232,7 @@ describe('shops', () => {
       expect((await shopRow(h, s.id))?.isActive).toBe(false);
       await h.emulator.settle();
       expect(u.lastBotMessage()!.text).toBe(`Магазин: ${s.name}\nАктивен: 🔴`);
-      u.press('▶️ Активировать ▶️');
+      u.pressKey((t) => t.btnActivate);
       await u.waitForMessage('Активен: 🟢');
       expect((await shopRow(h, s.id))?.isActive).toBe(true);
       expect(await unansweredOrTwice(h, [q1, q2])).toEqual([]);
@@ -240,16 +242,16 @@ describe('shops', () => {
       const [s] = await shops(1);
       const u = await sellerWith([s]);
       const m1 = await openShop(u, s.name);
-      u.press('🔘 Активация 🔘', { messageId: m1.message_id });
+      u.pressKey((t) => t.btnActivation, { messageId: m1.message_id });
       await u.waitForMessage('Активен: 🟢');
       const m2 = await openShop(u, s.name);
-      u.press('🔘 Активация 🔘', { messageId: m2.message_id });
+      u.pressKey((t) => t.btnActivation, { messageId: m2.message_id });
       await u.waitForMessage('Активен: 🟢');
-      u.press('⏹ Деактивировать ⏹', { messageId: m2.message_id });
+      u.pressKey((t) => t.btnDeactivate, { messageId: m2.message_id });
       await u.waitForMessage('Активен: 🔴');
       // The first message still shows "active" and offers "Deactivate": pressing it keeps it off.
       expect(u.buttons(m1.message_id)[0]).toEqual(['⏹ Деактивировать ⏹']);
-      const q = u.press('⏹ Деактивировать ⏹', { messageId: m1.message_id });
+      const q = u.pressKey((t) => t.btnDeactivate, { messageId: m1.message_id });
       expect((await u.answerOf(q.queryId)).text).toBe('Уже установлено');
       await h.emulator.settle();
       expect((await shopRow(h, s.id))?.isActive).toBe(false);
@@ -261,12 +263,12 @@ describe('shops', () => {
       const [x, y] = await shops(2);
       const u = await sellerWith([x, y]);
       const mx = await openShop(u, x.name);
-      u.press('🔘 Активация 🔘', { messageId: mx.message_id });
+      u.pressKey((t) => t.btnActivation, { messageId: mx.message_id });
       await u.waitForMessage(`Магазин: ${x.name}\nАктивен`);
       const my = await openShop(u, y.name);
-      u.press('🔘 Активация 🔘', { messageId: my.message_id });
+      u.pressKey((t) => t.btnActivation, { messageId: my.message_id });
       await u.waitForMessage(`Магазин: ${y.name}\nАктивен`);
-      u.press('⏹ Деактивировать ⏹', { messageId: mx.message_id });
+      u.pressKey((t) => t.btnDeactivate, { messageId: mx.message_id });
       await u.waitForMessage(`Магазин: ${x.name}\nАктивен: 🔴`);
       expect((await shopRow(h, x.id))?.isActive).toBe(false);
       expect((await shopRow(h, y.id))?.isActive).toBe(true);
@@ -278,12 +280,12 @@ describe('shops', () => {
       const [s] = await shops(1, { updatePrices: false });
       const u = await sellerWith([s]);
       await openShop(u, s.name);
-      u.press('💰 Обновление цен 💰');
+      u.pressKey((t) => t.btnPrices);
       const screen = await u.waitForMessage('Обновление цен:');
       expect(screen.text).toBe(`Магазин: ${s.name}\nОбновление цен: ВЫКЛ`);
       expect(screen.buttons).toEqual([['▶️ Включить ▶️'], ['⟵']]);
       const oldData = keyboardData(screen)[0][0];
-      const q = u.press('▶️ Включить ▶️');
+      const q = u.pressKey((t) => t.btnPricesOn);
       const on = await u.waitForMessage('Обновление цен: ВКЛ');
       expect(on.buttons).toEqual([['⏹ Выключить ⏹'], ['⟵']]);
       expect((await u.answerOf(q.queryId)).text).toBe('Обновление цен включено');
@@ -293,16 +295,16 @@ describe('shops', () => {
       expect((await u.answerOf(again.queryId)).text).toBe('Уже установлено');
       expect((await shopRow(h, s.id))?.updatePrices).toBe(true);
       await h.emulator.settle();
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage(`Магазин: ${s.name}`);
-      u.press('ℹ️ Информация о магазине ℹ️');
+      u.pressKey((t) => t.btnShopInfo);
       const info = await u.waitForMessage('Детальная информация');
       expect(info.text).toContain('Обновлять цены: ✅');
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage(`Магазин: ${s.name}`);
-      u.press('💰 Обновление цен 💰');
+      u.pressKey((t) => t.btnPrices);
       await u.waitForMessage('Обновление цен: ВКЛ');
-      u.press('⏹ Выключить ⏹');
+      u.pressKey((t) => t.btnPricesOff);
       await u.waitForMessage('Обновление цен: ВЫКЛ');
       expect((await shopRow(h, s.id))?.updatePrices).toBe(false);
     });
@@ -319,14 +321,14 @@ describe('shops', () => {
       const menu = await u.waitForMessage('Магазин:');
       expect(menu.text).toBe(`Магазин: ${name}`);
       expect(menu.html).toContain('&lt;b&gt;Tom &amp; Jerry&lt;/b&gt;');
-      u.press('ℹ️ Информация о магазине ℹ️');
+      u.pressKey((t) => t.btnShopInfo);
       const info = await u.waitForMessage('Детальная информация');
       expect(info.text).toContain(`Название: ${name}`);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Магазин:');
-      u.press('🔘 Активация 🔘');
+      u.pressKey((t) => t.btnActivation);
       await u.waitForMessage(`Магазин: ${name}\nАктивен: 🟢`);
-      u.press('⏹ Деактивировать ⏹');
+      u.pressKey((t) => t.btnDeactivate);
       await u.waitForMessage(`Магазин: ${name}\nАктивен: 🔴`);
       expect((await shopRow(h, shop.id))?.isActive).toBe(false);
     });
@@ -343,14 +345,14 @@ describe('shops', () => {
       const q = u.press(label);
       const menu = await u.waitForMessage('Магазин:');
       expect(menu.text).toBe(`Магазин: ${name}`);
-      u.press('ℹ️ Информация о магазине ℹ️');
+      u.pressKey((t) => t.btnShopInfo);
       const info = await u.waitForMessage('Детальная информация');
       expect(info.text).toContain(name);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Магазин:');
-      u.press('💰 Обновление цен 💰');
+      u.pressKey((t) => t.btnPrices);
       await u.waitForMessage('Обновление цен: ВЫКЛ');
-      const t = u.press('▶️ Включить ▶️');
+      const t = u.pressKey((t) => t.btnPricesOn);
       await u.waitForMessage('Обновление цен: ВКЛ');
       expect((await shopRow(h, shop.id))?.updatePrices).toBe(true);
       expect(await unansweredOrTwice(h, [q, t])).toEqual([]);

@@ -11,7 +11,10 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 
-/** F01–F07: /start, /help, /menu, /cancel, /sign_out, unknown commands, text nobody asked for. */
+/**
+ * F01–F07: /start, /help, /menu, /cancel, /sign_out, unknown commands, text nobody asked for.
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('start, help, menu, cancel, sign out', () => {
   let h: Harness;
   let shopKey: string;
@@ -71,7 +74,7 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
@@ -92,7 +95,7 @@ describe('start, help, menu, cancel, sign out', () => {
       expect(m.text).toContain('/cancel');
       // Before login the way back is the role choice.
       expect(m.buttons).toEqual([['⟵']]);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Выберите роль:');
     });
 
@@ -101,12 +104,12 @@ describe('start, help, menu, cancel, sign out', () => {
       await seedSeller(h, u, shopKey);
       u.send('/menu');
       const menu = await u.waitForMessage('Главное меню');
-      const q = u.press('❔ Помощь ❔');
+      const q = u.pressKey((t) => t.btnHelp);
       const help = await u.waitForMessage('@market_support');
       expect(help.message_id).toBe(menu.message_id);
       expect(help.buttons).toEqual([['🏠 Главное меню']]);
       expect((await u.answerOf(q.queryId)).text).toBe('Помощь');
-      u.press('🏠 Главное меню');
+      u.pressKey((t) => t.btnMenu);
       const back = await u.waitForMessage('Главное меню (');
       expect(back.buttons).toEqual(SELLER_MENU);
     });
@@ -141,7 +144,7 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('/cancel');
       await u.waitForMessage('Команда отменена. Ввод данных с клавиатуры больше не ожидается.');
@@ -156,7 +159,7 @@ describe('start, help, menu, cancel, sign out', () => {
       await seedSeller(h, u, shopKey);
       u.send('/menu');
       await u.waitForMessage('Главное меню');
-      u.press('➕ Добавить магазин ➕');
+      u.pressKey((t) => t.btnAddShop);
       await u.waitForMessage('Введите API key');
       u.send('/cancel');
       await u.waitForMessage('Команда отменена');
@@ -167,12 +170,12 @@ describe('start, help, menu, cancel, sign out', () => {
       const u = newUser(h);
       u.send('/start');
       await u.waitForMessage('Выберите роль');
-      u.press('Продавец');
+      u.pressKey((t) => t.btnSeller);
       await u.waitForMessage(/API key/);
       u.send('wrong-key-123');
       const failed = await u.waitForMessage('Неверный API key');
       expect(failed.buttons).toEqual([['Отмена']]);
-      const q = u.press('Отмена');
+      const q = u.pressKey((t) => t.btnCancel);
       const edited = await u.waitForMessage('Команда отменена');
       expect(edited.message_id).toBe(failed.message_id);
       expect(edited.buttons).toEqual([]);

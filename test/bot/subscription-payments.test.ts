@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestUser } from '../emulator/emulator.js';
+import type { BotUser } from '../support/texts.js';
 import {
   newUser,
   seedSeller,
@@ -15,7 +15,10 @@ const DAY = 86_400_000;
 const ruDate = (d: Date) =>
   d.toLocaleDateString('ru-RU', { timeZone: 'UTC', day: '2-digit', month: '2-digit', year: 'numeric' });
 
-/** F25 subscription status; F26 payment with Telegram Payments (price and currency from config). */
+/**
+ * F25 subscription status; F26 payment with Telegram Payments (price and currency from config).
+ * The ids are those of docs/original-behaviour.md.
+ */
 describe('subscription and payments', () => {
   let h: Harness;
   let key: string;
@@ -45,17 +48,17 @@ describe('subscription and payments', () => {
     return u;
   }
 
-  async function openSubscription(u: TestUser) {
+  async function openSubscription(u: BotUser) {
     u.send('/menu');
     await u.waitForMessage('Главное меню');
-    const q = u.press('⚡️ Подписка ⚡️');
+    const q = u.pressKey((t) => t.btnSubscription);
     const m = await u.waitForMessage('Подписка пользователя');
     expect((await u.answerOf(q.queryId)).text).toBe('Подписка');
     return m;
   }
 
-  async function invoiceFor(u: TestUser) {
-    const q = u.press('💸 Оплатить подписку 💸');
+  async function invoiceFor(u: BotUser) {
+    const q = u.pressKey((t) => t.btnPay);
     const inv = await u.waitForMessage((m) => m.invoice !== undefined);
     expect(await unansweredOrTwice(h, [q])).toEqual([]);
     return inv;
@@ -83,7 +86,7 @@ describe('subscription and payments', () => {
       const m = await openSubscription(u);
       expect(m.text).toBe(`Подписка пользователя @boris: активна до ${ruDate(until)}`);
       expect(m.buttons).toEqual([['💸 Оплатить подписку 💸'], ['⟵']]);
-      u.press('⟵');
+      u.pressKey((t) => t.btnBack);
       await u.waitForMessage('Главное меню');
     });
 
@@ -91,7 +94,7 @@ describe('subscription and payments', () => {
       const u = await subscriber({ active: false, username: 'vera' });
       u.send('/start');
       await u.waitForMessage('Ваш аккаунт не активен');
-      u.press('⚡️ Подписка ⚡️');
+      u.pressKey((t) => t.btnSubscription);
       const m = await u.waitForMessage('Подписка пользователя');
       expect(m.text).toBe('Подписка пользователя @vera: не активна');
     });
@@ -172,7 +175,7 @@ describe('subscription and payments', () => {
       u.send('/menu');
       const notice = await u.waitForMessage('Ваш аккаунт не активен');
       expect(notice.buttons).toEqual([['❔ Помощь ❔', '⚡️ Подписка ⚡️']]);
-      u.press('⚡️ Подписка ⚡️');
+      u.pressKey((t) => t.btnSubscription);
       await u.waitForMessage('не активна');
       const inv = await invoiceFor(u);
       expect(inv.invoice?.total_amount).toBe(25000);
@@ -180,11 +183,11 @@ describe('subscription and payments', () => {
       expect(paid.ok).toBe(true);
       await u.waitForMessage('Вы успешно оплатили подписку');
       const menu = await u.waitForMessage('Главное меню');
-      expect(menu.buttons.flat()).toContain('📋 Список магазинов 📋');
+      expect(menu.buttons.flat()).toContain(u.label((t) => t.btnShopList));
       const row = await userRow(h, u.id);
       expect(row?.isActive).toBe(true);
       expect(Math.abs(row!.subscriptionPaidUntil!.getTime() - (Date.now() + 30 * DAY))).toBeLessThan(60_000);
-      u.press('📋 Список магазинов 📋');
+      u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Доступные магазины');
     });
   });

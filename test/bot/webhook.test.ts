@@ -8,19 +8,20 @@ import { startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services/index.js';
 import { TelegramEmulator } from '../emulator/emulator.js';
+import { botTexts, type Texts } from '../support/texts.js';
 import { newUserId, TOKEN } from '../support/bot-harness.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 
 describe('webhook mode', () => {
   let db: Database;
-  let emulator: TelegramEmulator;
+  let emulator: TelegramEmulator<Texts>;
   let bot: Bot;
   let server: RunningServer;
   const secret = 'w3bh00k_secret-value';
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    emulator = new TelegramEmulator({ token: TOKEN });
+    emulator = new TelegramEmulator<Texts>({ token: TOKEN, texts: botTexts() });
     await emulator.start();
     const config = loadConfig({ NODE_ENV: 'test', BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: emulator.apiRoot });
     const logger = createLogger('silent');
@@ -55,7 +56,7 @@ describe('webhook mode', () => {
     const u = emulator.user({ id: newUserId(), first_name: 'Web', language_code: 'en' });
     u.send('/start');
     await u.waitForMessage('Choose a role');
-    const q = u.press('Seller');
+    const q = u.pressKey((t) => t.btnSeller);
     await u.waitForMessage("Enter your shop's API key");
     expect((await u.answerOf(q.queryId)).text ?? '').toBe('');
   });

@@ -1,5 +1,6 @@
 import type { Prompt, CommandDeps } from '../../src/cli/command.js';
 import type { Database } from '../support/db.js';
+import { sql } from '../support/sql.js';
 
 /** Deps for calling a command in-process, with everything it prints kept for the assertions. */
 export function cliDeps(db: Database, extra: Partial<CommandDeps> = {}) {
@@ -36,7 +37,8 @@ export function scriptedPrompt(answers: string[], interactive = false): Prompt &
 }
 
 export async function publicTables(db: Database): Promise<string[]> {
-  const rows: { tablename: string }[] = await db.dataSource.query(
+  const rows: { tablename: string }[] = await sql(
+    db,
     `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
   );
   return rows.map((r) => r.tablename);
@@ -46,7 +48,7 @@ export async function publicTables(db: Database): Promise<string[]> {
 export async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
   const result: Record<string, unknown[]> = {};
   for (const t of await publicTables(db)) {
-    result[t] = await db.dataSource.query(`SELECT * FROM "${t}" ORDER BY 1`);
+    result[t] = await sql(db, `SELECT * FROM "${t}" ORDER BY 1`);
   }
   return result;
 }
@@ -54,7 +56,7 @@ export async function snapshot(db: Database): Promise<Record<string, unknown[]>>
 export async function rowCounts(db: Database): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   for (const t of await publicTables(db)) {
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM "${t}"`);
+    const [{ n }] = await sql<{ n: number }>(db, `SELECT count(*)::int AS n FROM "${t}"`);
     result[t] = n;
   }
   return result;
@@ -64,7 +66,8 @@ export async function rowCounts(db: Database): Promise<Record<string, number>> {
 export async function tablesContaining(db: Database, needle: string): Promise<string[]> {
   const found: string[] = [];
   for (const t of await publicTables(db)) {
-    const [{ n }] = await db.dataSource.query(
+    const [{ n }] = await sql<{ n: number }>(
+      db,
       `SELECT count(*)::int AS n FROM "${t}" AS r WHERE strpos(r::text, $1) > 0`,
       [needle],
     );
@@ -75,9 +78,10 @@ export async function tablesContaining(db: Database, needle: string): Promise<st
 
 /** Empties what the CLI writes, keeping the seeded telegram_admins group. */
 export async function resetData(db: Database): Promise<void> {
-  await db.dataSource.query(
+  await sql(
+    db,
     `TRUNCATE shop_links, storages, payments, shops, notifications, telegram_users, user_groups, users
      RESTART IDENTITY CASCADE`,
   );
-  await db.dataSource.query(`DELETE FROM groups WHERE name <> 'telegram_admins'`);
+  await sql(db, `DELETE FROM groups WHERE name <> 'telegram_admins'`);
 }

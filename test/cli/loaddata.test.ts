@@ -7,6 +7,7 @@ import { loaddata } from '../../src/cli/commands/loaddata.js';
 import { apiKeyPrefix, hashApiKey, verifyPassword } from '../../src/services/secrets.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps, resetData, rowCounts, snapshot, tablesContaining } from './helpers.js';
+import { sql } from '../support/sql.js';
 
 type DemoFixture = {
   groups: { name: string }[];
@@ -70,7 +71,8 @@ describe('loaddata', () => {
     for (const shop of demo.shops) expect(await tablesContaining(db, shop.apiKey)).toEqual([]);
     expect(await tablesContaining(db, demo.users[0].password)).toEqual([]);
 
-    const shops: { slug: string; api_key_hash: string; api_key_prefix: string }[] = await db.dataSource.query(
+    const shops: { slug: string; api_key_hash: string; api_key_prefix: string }[] = await sql(
+      db,
       `SELECT slug, api_key_hash, api_key_prefix FROM shops`,
     );
     const bySlug = new Map(shops.map((s) => [s.slug, s]));
@@ -81,11 +83,15 @@ describe('loaddata', () => {
         api_key_prefix: apiKeyPrefix(s.apiKey),
       });
     }
-    const [admin] = await db.dataSource.query(`SELECT * FROM users WHERE username = 'admin'`);
+    const [admin] = await sql<{ id: number; password_hash: string }>(
+      db,
+      `SELECT * FROM users WHERE username = 'admin'`,
+    );
     expect(admin).toMatchObject({ is_active: true, is_staff: true, is_superuser: true });
     expect(admin.password_hash).toMatch(/^\$2[aby]\$/);
     expect(await verifyPassword(demo.users[0].password, admin.password_hash)).toBe(true);
-    const [{ name }] = await db.dataSource.query(
+    const [{ name }] = await sql(
+      db,
       `SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id WHERE ug.user_id = $1`,
       [admin.id],
     );
@@ -124,11 +130,12 @@ describe('loaddata', () => {
       `  shops     0 created, 2 updated, ${demo.shops.length - 2} unchanged`,
       `  storages  0 created, 1 updated, ${demo.storages.length - 1} unchanged`,
     ]);
-    const [admin] = await db.dataSource.query(`SELECT password_hash FROM users WHERE username = 'admin'`);
+    const [admin] = await sql<{ password_hash: string }>(
+      db,
+      `SELECT password_hash FROM users WHERE username = 'admin'`,
+    );
     expect(await verifyPassword('a-brand-new-password', admin.password_hash)).toBe(true);
-    const [shop] = await db.dataSource.query(`SELECT api_key_hash FROM shops WHERE slug = $1`, [
-      demo.shops[1].slug,
-    ]);
+    const [shop] = await sql(db, `SELECT api_key_hash FROM shops WHERE slug = $1`, [demo.shops[1].slug]);
     expect(shop.api_key_hash).toBe(hashApiKey('mk_replacementKeyForShopTwo0000000'));
   });
 

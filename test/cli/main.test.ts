@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verifyPassword } from '../../src/services/secrets.js';
 import { createTestDatabase, type Database } from '../support/db.js';
+import { sql } from '../support/sql.js';
 
 interface Run {
   code: number | null;
@@ -74,7 +75,7 @@ describe('the cli entry point (child process)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Superuser "piped" created.');
     expect(r.stdout).not.toContain('piped-secret-1');
-    const [row] = await db.dataSource.query(`SELECT * FROM users WHERE username = 'piped'`);
+    const [row] = await sql<{ password_hash: string }>(db, `SELECT * FROM users WHERE username = 'piped'`);
     expect(row).toMatchObject({ email: 'piped@example.com', is_staff: true, is_superuser: true });
     expect(await verifyPassword('piped-secret-1', row.password_hash)).toBe(true);
 

@@ -4,6 +4,7 @@ import { showmigrations } from '../../src/cli/commands/showmigrations.js';
 import { openScratchDatabase } from '../../src/cli/scratch.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps } from './helpers.js';
+import { sql } from '../support/sql.js';
 
 describe('migrate and showmigrations', () => {
   let db: Database;
@@ -27,7 +28,7 @@ describe('migrate and showmigrations', () => {
     expect(await migrate(c.deps, ['--check'])).toBe(0);
     expect(c.out.join('\n')).toMatch(/checking against a scratch database/);
     expect(c.out.at(-1)).toBe('The entities and the migrations agree: no changes to generate.');
-    const [{ exists }] = await db.dataSource.query(`SELECT to_regclass('shops') IS NOT NULL AS exists`);
+    const [{ exists }] = await sql(db, `SELECT to_regclass('shops') IS NOT NULL AS exists`);
     expect(exists).toBe(false);
   });
 
@@ -54,14 +55,14 @@ describe('migrate and showmigrations', () => {
   });
 
   it('fail the drift check with the SQL to generate when the schema lacks what an entity has', async () => {
-    await db.dataSource.query(`ALTER TABLE shops DROP COLUMN update_prices`);
+    await sql(db, `ALTER TABLE shops DROP COLUMN update_prices`);
     try {
       const c = cliDeps(db);
       expect(await migrate(c.deps, ['--check'])).toBe(1);
       expect(c.err[0]).toMatch(/changes the migrations lack/);
       expect(c.err.join('\n')).toMatch(/ALTER TABLE "shops" ADD "update_prices" boolean/);
     } finally {
-      await db.dataSource.query(`ALTER TABLE shops ADD update_prices boolean NOT NULL DEFAULT false`);
+      await sql(db, `ALTER TABLE shops ADD update_prices boolean NOT NULL DEFAULT false`);
     }
   });
 

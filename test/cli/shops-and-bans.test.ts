@@ -5,6 +5,7 @@ import { slugify } from '../../src/cli/rules.js';
 import { hashApiKey } from '../../src/services/secrets.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps, resetData, tablesContaining } from './helpers.js';
+import { sql } from '../support/sql.js';
 
 describe('createshop', () => {
   let db: Database;
@@ -38,7 +39,7 @@ describe('createshop', () => {
     expect(code).toBe(0);
     expect(c.out[0]).toBe('Shop "ТехноМир" created with the slug "tekhnomir".');
     const key = /: (mk_\S+)$/.exec(c.out[1])![1];
-    const [shop] = await db.dataSource.query(`SELECT * FROM shops`);
+    const [shop] = await sql(db, `SELECT * FROM shops`);
     expect(shop).toMatchObject({
       slug: 'tekhnomir',
       client_id: '1001',
@@ -57,7 +58,7 @@ describe('createshop', () => {
     const args = ['--name', 'A', '--vendor', 'V', '--client-id', '7', '--slug', 'a-shop', '--api-key', key];
     expect(await createshop(c.deps, [...args, '--inactive', '--update-prices'])).toBe(0);
     expect(c.printed()).not.toContain(key);
-    const [shop] = await db.dataSource.query(`SELECT slug, is_active, update_prices FROM shops`);
+    const [shop] = await sql(db, `SELECT slug, is_active, update_prices FROM shops`);
     expect(shop).toEqual({ slug: 'a-shop', is_active: false, update_prices: true });
 
     const again = cliDeps(db);
@@ -78,7 +79,8 @@ describe('ban and unban', () => {
   let db: Database;
   beforeAll(async () => {
     db = await createTestDatabase();
-    await db.dataSource.query(
+    await sql(
+      db,
       `INSERT INTO telegram_users (telegram_id, chat_id, role) VALUES (7000000001, 7000000001, 'seller')`,
     );
   });
@@ -86,7 +88,7 @@ describe('ban and unban', () => {
     await db.close();
   });
 
-  const notices = async () => db.dataSource.query(`SELECT kind, chat_id FROM notifications ORDER BY id`);
+  const notices = async () => sql(db, `SELECT kind, chat_id FROM notifications ORDER BY id`);
 
   it('flip the flag once, so the trigger queues exactly one notice each way', async () => {
     const a = cliDeps(db);

@@ -5,6 +5,7 @@ import { createsuperuser } from '../../src/cli/commands/createsuperuser.js';
 import { verifyPassword } from '../../src/services/secrets.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps, resetData, scriptedPrompt, tablesContaining } from './helpers.js';
+import { sql } from '../support/sql.js';
 
 interface UserRow {
   id: number;
@@ -29,17 +30,18 @@ describe('staff user commands', () => {
   });
 
   const user = async (username: string): Promise<UserRow | undefined> =>
-    (await db.dataSource.query(`SELECT * FROM users WHERE username = $1`, [username]))[0];
+    (await sql<UserRow>(db, `SELECT * FROM users WHERE username = $1`, [username]))[0];
   const userCount = async (): Promise<number> =>
-    (await db.dataSource.query(`SELECT count(*)::int AS n FROM users`))[0].n;
+    (await sql<{ n: number }>(db, `SELECT count(*)::int AS n FROM users`))[0].n;
   const groupsOf = async (username: string): Promise<string[]> =>
     (
-      await db.dataSource.query(
+      await sql<{ name: string }>(
+        db,
         `SELECT g.name FROM user_groups ug JOIN groups g ON g.id = ug.group_id
          JOIN users u ON u.id = ug.user_id WHERE u.username = $1 ORDER BY g.name`,
         [username],
       )
-    ).map((r: { name: string }) => r.name);
+    ).map((r) => r.name);
 
   describe('createsuperuser', () => {
     it('creates an active staff superuser from flags, storing only a bcrypt hash', async () => {
@@ -261,7 +263,7 @@ describe('staff user commands', () => {
       expect(await addtogroup(b.deps, ['root', 'telegram_admins'])).toBe(0);
       expect(b.out).toEqual(['"root" is already in "telegram_admins".']);
       expect(await groupsOf('root')).toEqual(['telegram_admins']);
-      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM user_groups`);
+      const [{ n }] = await sql(db, `SELECT count(*)::int AS n FROM user_groups`);
       expect(n).toBe(1);
     });
 
@@ -279,9 +281,7 @@ describe('staff user commands', () => {
       expect(await addtogroup(d.deps, ['root'])).toBe(2);
       expect(d.err[0]).toBe('Missing argument: GROUP.');
       expect(await groupsOf('root')).toEqual([]);
-      const [{ n }] = await db.dataSource.query(
-        `SELECT count(*)::int AS n FROM groups WHERE name = 'editors'`,
-      );
+      const [{ n }] = await sql(db, `SELECT count(*)::int AS n FROM groups WHERE name = 'editors'`);
       expect(n).toBe(0);
     });
   });

@@ -8,9 +8,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator, type BotMessageView, type TestUser } from '../emulator/emulator.js';
+import { TelegramEmulator, type BotMessageView } from '../emulator/emulator.js';
+import { HttpClient } from '../support/http-client.js';
+import { botTexts, type BotUser, type Texts } from '../support/texts.js';
 import {
-  PanelClient,
   createStore,
   freePort,
   runCli,
@@ -25,19 +26,19 @@ import {
 type RecordJson = { id: string | number; params: Record<string, unknown> };
 
 describe('the acceptance journey, through the real process', () => {
-  let emulator: TelegramEmulator;
+  let emulator: TelegramEmulator<Texts>;
   let store: Store;
   let app: AppProcess | undefined;
 
   const staff = { username: uniqueName('boss'), email: 'boss@example.com', password: 'journey-secret-9' };
-  let panel: PanelClient;
+  let panel: HttpClient;
   let shopKey: string;
-  let seller: TestUser;
+  let seller: BotUser;
   let menu: BotMessageView;
   const step = <T>(fn: () => Promise<T>) => withOutput(() => [['app', app]], fn);
 
   beforeAll(async () => {
-    emulator = new TelegramEmulator();
+    emulator = new TelegramEmulator<Texts>({ texts: botTexts() });
     await emulator.start();
     store = await createStore();
     const opts = { emulator, store, timeoutMs: 100_000 };
@@ -86,7 +87,7 @@ describe('the acceptance journey, through the real process', () => {
     '(b) that user logs in to the panel',
     () =>
       step(async () => {
-        panel = new PanelClient(app!.base);
+        panel = new HttpClient(app!.base);
         const wrong = await panel.request('/admin/login', {
           form: { email: staff.username, password: 'not-the-password' },
         });
@@ -150,12 +151,12 @@ describe('the acceptance journey, through the real process', () => {
         });
         seller.send('/start');
         await seller.waitForMessage('Выберите роль', 15_000);
-        seller.press('Продавец');
+        seller.pressKey((t) => t.btnSeller);
         await seller.waitForMessage('Введите API key', 15_000);
         const typed = seller.send(shopKey);
         menu = await seller.waitForMessage('✅ Вы вошли в систему как Продавец.', 15_000);
         expect(menu.text).toBe('✅ Вы вошли в систему как Продавец.\n\nГлавное меню (Анна: Продавец):');
-        expect(menu.buttons.flat()).toContain('📋 Список магазинов 📋');
+        expect(menu.buttons.flat()).toContain(seller.label((t) => t.btnShopList));
         // The key is a secret: the bot deletes the message that carried it.
         expect(seller.userMessages().find((m) => m.message_id === typed.message_id)?.deleted).toBe(true);
       }),
@@ -194,7 +195,7 @@ describe('the acceptance journey, through the real process', () => {
     () =>
       step(async () => {
         const before = seller.chat().length;
-        const q = seller.press('📋 Список магазинов 📋', { messageId: menu.message_id });
+        const q = seller.pressKey((t) => t.btnShopList, { messageId: menu.message_id });
         const reply = await seller.waitForMessage('Вы забанены', 15_000);
         expect(reply.text).toBe('🚫 Вы забанены. Обратитесь в службу поддержки.');
         expect(reply.buttons).toEqual([]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TELEGRAM_ADMINS_GROUP } from '../../src/db/entities/index.js';
-import { all, makeSeller, makeShop, makeStaff, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { makeSeller, makeShop, makeStaff, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -11,10 +12,9 @@ afterAll(async () => {
 });
 beforeEach(() => reset(ctx));
 
-const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
 const failures = async (key: number) =>
   (
-    await one<{ n: number }>(
+    await sqlOne<{ n: number }>(
       ctx,
       `SELECT count(*) AS n FROM login_failures WHERE scope = 'bot' AND key = $1`,
       [String(key)],
@@ -33,7 +33,7 @@ describe('seller login', () => {
     });
     const user = result.ok ? result.user : null;
     expect(
-      await all(ctx, `SELECT shop_id, source FROM shop_links WHERE telegram_user_id = $1`, [user!.id]),
+      await sql(ctx, `SELECT shop_id, source FROM shop_links WHERE telegram_user_id = $1`, [user!.id]),
     ).toEqual([{ shop_id: shop.id, source: 'login' }]);
     expect((await ctx.s.users.access(p.telegramId)).kind).toBe('ok');
   });
@@ -103,7 +103,7 @@ describe('admin login', () => {
       ok: true,
       user: { role: 'admin', staffUserId: staff.id, telegramId: p.telegramId },
     });
-    const { last_login } = await one<{ last_login: Date | null }>(
+    const { last_login } = await sqlOne<{ last_login: Date | null }>(
       ctx,
       `SELECT last_login FROM users WHERE id = $1`,
       [staff.id],
@@ -201,7 +201,7 @@ describe('add shop', () => {
       shop: { id: shop.id },
     });
     expect(await ctx.s.auth.addShop(seller, apiKey)).toMatchObject({ ok: true, already: true });
-    expect(await all(ctx, `SELECT source FROM shop_links`)).toEqual([{ source: 'add' }]);
+    expect(await sql(ctx, `SELECT source FROM shop_links`)).toEqual([{ source: 'add' }]);
   });
 
   it('works with a bare { id, role } viewer too', async () => {
@@ -247,7 +247,7 @@ describe('panel login (authenticateStaff)', () => {
     expect(await ctx.s.auth.authenticateStaff('', '')).toBeNull();
     expect(await ctx.s.auth.authenticateStaff('plain', 'correct horse')).toBeNull();
     expect(await ctx.s.auth.authenticateStaff('gone', 'correct horse')).toBeNull();
-    const rows = await sql(`SELECT count(*) AS n FROM users WHERE last_login IS NOT NULL`);
+    const rows = await sql(ctx, `SELECT count(*) AS n FROM users WHERE last_login IS NOT NULL`);
     expect(rows).toEqual([{ n: 0 }]);
   });
 });

@@ -93,20 +93,3 @@ export async function makeAdmin(
   const user = await ctx.s.users.upsertFromLogin(undefined, p, 'admin', staff.id);
   return { user, staff };
 }
-
-export async function one<T = Record<string, unknown>>(
-  ctx: Ctx,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T> {
-  const rows = (await ctx.db.dataSource.query(sql, params)) as T[];
-  return rows[0]!;
-}
-
-export async function all<T = Record<string, unknown>>(
-  ctx: Ctx,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return (await ctx.db.dataSource.query(sql, params)) as T[];
-}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { LoginLimiter } from '../../src/services/index.js';
-import { one, openCtx, reset, type Ctx } from './fixtures.js';
+import { openCtx, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 let limiter: LoginLimiter;
@@ -15,13 +16,14 @@ beforeEach(() => reset(ctx));
 
 /** A failure recorded `minutesAgo` minutes ago: the clock moves without sleeping. */
 async function failedAgo(scope: string, key: string, minutesAgo: number) {
-  await ctx.db.dataSource.query(
+  await sql(
+    ctx,
     `INSERT INTO login_failures (scope, key, created_at) VALUES ($1, $2, now() - make_interval(secs => $3))`,
     [scope, key, minutesAgo * 60],
   );
 }
 
-const count = async () => (await one<{ n: number }>(ctx, `SELECT count(*) AS n FROM login_failures`)).n;
+const count = async () => (await sqlOne<{ n: number }>(ctx, `SELECT count(*) AS n FROM login_failures`)).n;
 
 describe('LoginLimiter', () => {
   it('locks after maxFailures failures and asks to wait about a window', async () => {
@@ -48,9 +50,7 @@ describe('LoginLimiter', () => {
     expect(wait).toBeLessThanOrEqual(61);
 
     // The same failures a little older: the first has left the window, so the key is free again.
-    await ctx.db.dataSource.query(
-      `UPDATE login_failures SET created_at = created_at - interval '61 seconds'`,
-    );
+    await sql(ctx, `UPDATE login_failures SET created_at = created_at - interval '61 seconds'`);
     expect(await limiter.check('bot', 'k')).toEqual({ locked: false });
   });
 

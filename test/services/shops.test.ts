@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Shop } from '../../src/db/entities/index.js';
 import { DomainError, type Viewer } from '../../src/services/index.js';
 import { hashApiKey } from '../../src/services/secrets.js';
-import { all, makeAdmin, makeSeller, makeShop, one, openCtx, reset, type Ctx } from './fixtures.js';
+import { makeAdmin, makeSeller, makeShop, openCtx, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -13,7 +14,6 @@ afterAll(async () => {
 });
 beforeEach(() => reset(ctx));
 
-const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
 const viewerOf = (u: { id: number; role: 'admin' | 'seller' }): Viewer => ({ id: u.id, role: u.role });
 
 async function makeShops(n: number): Promise<Shop[]> {
@@ -23,7 +23,7 @@ async function makeShops(n: number): Promise<Shop[]> {
 }
 
 async function stored(shopId: number) {
-  return one<{ is_active: boolean; update_prices: boolean }>(
+  return sqlOne<{ is_active: boolean; update_prices: boolean }>(
     ctx,
     `SELECT is_active, update_prices FROM shops WHERE id = $1`,
     [shopId],
@@ -215,7 +215,7 @@ describe('API keys', () => {
   it('stores no plaintext key anywhere in the shops table, only its hash and a short prefix', async () => {
     const apiKey = 'ozon-4f1c2a9e-7b1d-4c55-9a77-2f3e0d6b8c11';
     const { shop } = await makeShop(ctx, 'Secret', { apiKey });
-    const rows = await all<Record<string, unknown>>(ctx, `SELECT * FROM shops WHERE id = $1`, [shop.id]);
+    const rows = await sql(ctx, `SELECT * FROM shops WHERE id = $1`, [shop.id]);
     for (const [column, value] of Object.entries(rows[0]!)) {
       expect([column, String(value).includes(apiKey)]).toEqual([column, false]);
       expect([column, String(value).includes(apiKey.slice(0, 12))]).toEqual([column, false]);
@@ -302,7 +302,7 @@ describe('create', () => {
     await expect(
       ctx.s.shops.create({ name: 'Y', slug: 'x-shop', clientId: '1', vendorName: 'V' }),
     ).rejects.toMatchObject({ code: 'conflict' });
-    const { n } = await one<{ n: number }>(ctx, `SELECT count(*) AS n FROM shops`);
+    const { n } = await sqlOne<{ n: number }>(ctx, `SELECT count(*) AS n FROM shops`);
     expect(n).toBe(2);
   });
 
@@ -323,7 +323,7 @@ describe('create', () => {
 describe('delete', () => {
   it('refuses while storages exist, naming the shop and the count', async () => {
     const { shop } = await makeShop(ctx, 'Warehouse "North"');
-    await sql(`INSERT INTO storages (name, ozon_id, shop_id) VALUES ('S1', '1', $1), ('S2', '2', $1)`, [
+    await sql(ctx, `INSERT INTO storages (name, ozon_id, shop_id) VALUES ('S1', '1', $1), ('S2', '2', $1)`, [
       shop.id,
     ]);
     await expect(ctx.s.shops.delete(shop.id)).rejects.toEqual(
@@ -353,7 +353,7 @@ describe('links', () => {
     expect(await ctx.s.links.link(undefined, seller.id, a!.id, 'login')).toBe('linked');
     expect(await ctx.s.links.link(undefined, seller.id, a!.id, 'add')).toBe('already');
     expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([a!.id, b!.id]);
-    const sources = await all(ctx, `SELECT shop_id, source FROM shop_links ORDER BY shop_id`);
+    const sources = await sql(ctx, `SELECT shop_id, source FROM shop_links ORDER BY shop_id`);
     expect(sources).toEqual([
       { shop_id: a!.id, source: 'login' },
       { shop_id: b!.id, source: 'add' },

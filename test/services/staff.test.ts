@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { TELEGRAM_ADMINS_GROUP, User } from '../../src/db/entities/index.js';
 import { DomainError } from '../../src/services/index.js';
 import { verifyPassword } from '../../src/services/secrets.js';
-import { makeStaff, one, openCtx, reset, type Ctx } from './fixtures.js';
+import { makeStaff, openCtx, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -15,7 +16,7 @@ beforeEach(() => reset(ctx));
 
 const hashOf = async (username: string) =>
   (
-    await one<{ password_hash: string }>(ctx, `SELECT password_hash FROM users WHERE username = $1`, [
+    await sqlOne<{ password_hash: string }>(ctx, `SELECT password_hash FROM users WHERE username = $1`, [
       username,
     ])
   ).password_hash;
@@ -104,7 +105,7 @@ describe('StaffService', () => {
     expect(await ctx.s.staff.isTelegramAdmin(admin.id)).toBe(true);
     expect(await ctx.s.staff.isTelegramAdmin(outsider.id)).toBe(false);
     expect(await ctx.s.staff.isTelegramAdmin(admin.id + 1000)).toBe(false);
-    await ctx.db.dataSource.query(`UPDATE users SET is_active = false WHERE id = $1`, [admin.id]);
+    await sql(ctx, `UPDATE users SET is_active = false WHERE id = $1`, [admin.id]);
     expect(await ctx.s.staff.isTelegramAdmin(admin.id)).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { parseSubscriptionPayload } from '../../src/services/index.js';
-import { all, makeSeller, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { makeSeller, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -12,7 +13,6 @@ afterAll(async () => {
 beforeEach(() => reset(ctx));
 
 const DAY = 24 * 60 * 60 * 1000;
-const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
 let charge = 0;
 const payment = (
   payerTelegramId: number,
@@ -109,7 +109,7 @@ describe('recordPayment', () => {
     expect(result.user).toMatchObject({ id: seller.id, isActive: true });
     expect(result.user!.subscriptionPaidUntil).toEqual(result.paidUntil);
     expect((await ctx.s.users.access(seller.telegramId)).kind).toBe('ok');
-    const rows = await all(
+    const rows = await sql(
       ctx,
       `SELECT telegram_user_id, payer_telegram_id, amount, currency, paid_until FROM payments`,
     );
@@ -128,10 +128,12 @@ describe('recordPayment', () => {
     const a = await makeSeller(ctx);
     const b = await makeSeller(ctx);
     await sql(
+      ctx,
       `UPDATE telegram_users SET subscription_paid_until = now() + interval '10 days' WHERE id = $1`,
       [a.id],
     );
     await sql(
+      ctx,
       `UPDATE telegram_users SET subscription_paid_until = now() - interval '10 days' WHERE id = $1`,
       [b.id],
     );
@@ -147,7 +149,7 @@ describe('recordPayment', () => {
     const second = await ctx.s.subscriptions.recordPayment(p);
     expect(second).toMatchObject({ recorded: false, user: { id: seller.id } });
     expect(second.paidUntil).toEqual(first.paidUntil);
-    expect(await one(ctx, `SELECT count(*) AS n FROM payments`)).toEqual({ n: 1 });
+    expect(await sqlOne(ctx, `SELECT count(*) AS n FROM payments`)).toEqual({ n: 1 });
   });
 
   it('records concurrent deliveries of one payment once, and extends once', async () => {
@@ -158,7 +160,7 @@ describe('recordPayment', () => {
     const until = results.find((r) => r.recorded)!.paidUntil;
     near(until, Date.now() + 30 * DAY);
     for (const r of results) expect(r.paidUntil).toEqual(until);
-    expect(await one(ctx, `SELECT count(*) AS n FROM payments`)).toEqual({ n: 1 });
+    expect(await sqlOne(ctx, `SELECT count(*) AS n FROM payments`)).toEqual({ n: 1 });
     expect((await ctx.s.subscriptions.status(seller.telegramId)).paidUntil).toEqual(until);
   });
 
@@ -166,7 +168,7 @@ describe('recordPayment', () => {
     const stranger = profile().telegramId;
     const result = await ctx.s.subscriptions.recordPayment(payment(stranger));
     expect(result).toEqual({ recorded: true, paidUntil: null, user: null });
-    expect(await all(ctx, `SELECT payer_telegram_id, telegram_user_id, paid_until FROM payments`)).toEqual([
+    expect(await sql(ctx, `SELECT payer_telegram_id, telegram_user_id, paid_until FROM payments`)).toEqual([
       { payer_telegram_id: stranger, telegram_user_id: null, paid_until: null },
     ]);
   });
@@ -177,6 +179,7 @@ describe('status', () => {
     const seller = await makeSeller(ctx);
     expect(await ctx.s.subscriptions.status(seller.telegramId)).toEqual({ active: true, paidUntil: null });
     await sql(
+      ctx,
       `UPDATE telegram_users SET subscription_paid_until = now() - interval '1 second' WHERE id = $1`,
       [seller.id],
     );

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TELEGRAM_ADMINS_GROUP, TelegramUser } from '../../src/db/entities/index.js';
 import { UserService } from '../../src/services/index.js';
-import { all, makeAdmin, makeSeller, makeShop, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { makeAdmin, makeSeller, makeShop, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -11,8 +12,6 @@ afterAll(async () => {
   await ctx.db.close();
 });
 beforeEach(() => reset(ctx));
-
-const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
 
 describe('access: what a user may do now', () => {
   it('is unregistered for someone who never logged in', async () => {
@@ -29,6 +28,7 @@ describe('access: what a user may do now', () => {
   it('says banned before anything else, even for an inactive, logged-out seller', async () => {
     const seller = await makeSeller(ctx);
     await sql(
+      ctx,
       `UPDATE telegram_users SET is_banned = true, is_active = false, is_logged_out = true WHERE id = $1`,
       [seller.id],
     );
@@ -37,20 +37,25 @@ describe('access: what a user may do now', () => {
 
   it('says inactive when the flag is off, before logged out', async () => {
     const seller = await makeSeller(ctx);
-    await sql(`UPDATE telegram_users SET is_active = false, is_logged_out = true WHERE id = $1`, [seller.id]);
+    await sql(ctx, `UPDATE telegram_users SET is_active = false, is_logged_out = true WHERE id = $1`, [
+      seller.id,
+    ]);
     expect((await ctx.s.users.access(seller.telegramId)).kind).toBe('inactive');
   });
 
   it('says inactive when the paid period has ended, though the flag is on', async () => {
     const seller = await makeSeller(ctx);
     await sql(
+      ctx,
       `UPDATE telegram_users SET subscription_paid_until = now() - interval '1 minute' WHERE id = $1`,
       [seller.id],
     );
     expect((await ctx.s.users.access(seller.telegramId)).kind).toBe('inactive');
-    await sql(`UPDATE telegram_users SET subscription_paid_until = now() + interval '1 day' WHERE id = $1`, [
-      seller.id,
-    ]);
+    await sql(
+      ctx,
+      `UPDATE telegram_users SET subscription_paid_until = now() + interval '1 day' WHERE id = $1`,
+      [seller.id],
+    );
     expect((await ctx.s.users.access(seller.telegramId)).kind).toBe('ok');
   });
 
@@ -73,13 +78,13 @@ describe('access: what a user may do now', () => {
 
   it('revokes an admin whose staff account was deactivated', async () => {
     const { user, staff } = await makeAdmin(ctx);
-    await sql(`UPDATE users SET is_active = false WHERE id = $1`, [staff.id]);
+    await sql(ctx, `UPDATE users SET is_active = false WHERE id = $1`, [staff.id]);
     expect((await ctx.s.users.access(user.telegramId)).kind).toBe('admin_revoked');
   });
 
   it('revokes an admin whose staff account was deleted', async () => {
     const { user, staff } = await makeAdmin(ctx);
-    await sql(`DELETE FROM users WHERE id = $1`, [staff.id]);
+    await sql(ctx, `DELETE FROM users WHERE id = $1`, [staff.id]);
     const access = await ctx.s.users.access(user.telegramId);
     expect(access.kind).toBe('admin_revoked');
     expect(access.kind !== 'unregistered' && access.user.staffUserId).toBeNull();
@@ -87,7 +92,7 @@ describe('access: what a user may do now', () => {
 
   it('still reports a revoked admin as banned first', async () => {
     const { user, staff } = await makeAdmin(ctx);
-    await sql(`UPDATE users SET is_active = false WHERE id = $1`, [staff.id]);
+    await sql(ctx, `UPDATE users SET is_active = false WHERE id = $1`, [staff.id]);
     await ctx.s.users.setBanned([user.id], true);
     expect((await ctx.s.users.access(user.telegramId)).kind).toBe('banned');
   });
@@ -144,6 +149,7 @@ describe('upsertFromLogin', () => {
     const p = profile();
     const first = await makeSeller(ctx, [shop], p);
     await sql(
+      ctx,
       `UPDATE telegram_users SET is_banned = true, is_active = false, is_logged_out = true, is_reachable = false,
               subscription_paid_until = '2030-01-01T00:00:00Z' WHERE id = $1`,
       [first.id],
@@ -249,7 +255,7 @@ describe('staff side: ban and activate', () => {
     expect(await ctx.s.users.setBanned([a.id, b.id], true)).toBe(0);
     expect(await ctx.s.users.setBanned([a.id], false)).toBe(1);
     expect(await ctx.s.users.setBanned([], true)).toBe(0);
-    const notices = await all(ctx, `SELECT telegram_user_id, chat_id, kind FROM notifications ORDER BY id`);
+    const notices = await sql(ctx, `SELECT telegram_user_id, chat_id, kind FROM notifications ORDER BY id`);
     expect(notices).toEqual([
       { telegram_user_id: a.id, chat_id: a.chatId, kind: 'ban' },
       { telegram_user_id: b.id, chat_id: b.chatId, kind: 'ban' },
@@ -272,9 +278,11 @@ describe('staff side: ban and activate', () => {
 
   it('activating a user whose paid period ended grants access again (clears the date)', async () => {
     const a = await makeSeller(ctx);
-    await sql(`UPDATE telegram_users SET subscription_paid_until = now() - interval '1 day' WHERE id = $1`, [
-      a.id,
-    ]);
+    await sql(
+      ctx,
+      `UPDATE telegram_users SET subscription_paid_until = now() - interval '1 day' WHERE id = $1`,
+      [a.id],
+    );
     expect(await ctx.s.users.setActive([a.id], true)).toBe(1);
     const user = await ctx.s.users.findByTelegramId(a.telegramId);
     expect(user).toMatchObject({ isActive: true, subscriptionPaidUntil: null });
@@ -284,6 +292,7 @@ describe('staff side: ban and activate', () => {
   it('keeps a paid-until date still in the future when activating, and any date when deactivating', async () => {
     const a = await makeSeller(ctx);
     await sql(
+      ctx,
       `UPDATE telegram_users SET is_active = false, subscription_paid_until = '2099-01-01T00:00:00Z' WHERE id = $1`,
       [a.id],
     );
@@ -305,7 +314,7 @@ describe('staff side: ban and activate', () => {
     const a = await makeSeller(ctx);
     expect((await ctx.s.users.findById(a.id))?.telegramId).toBe(a.telegramId);
     expect(await ctx.s.users.findById(a.id + 1000)).toBeNull();
-    const { n } = await one<{ n: number }>(ctx, `SELECT count(*) AS n FROM telegram_users`);
+    const { n } = await sqlOne<{ n: number }>(ctx, `SELECT count(*) AS n FROM telegram_users`);
     expect(n).toBe(1);
   });
 });

@@ -9,10 +9,11 @@ import {
   type BotMessageView,
   type EmulatorOptions,
   type InlineKeyboardMarkup,
-  type TestUser,
   type TestUserInfo,
 } from '../emulator/emulator.js';
 import { createTestDatabase, type Database } from './db.js';
+import { sql } from './sql.js';
+import { botTexts, type BotUser, type Texts } from './texts.js';
 
 export const TOKEN = '123456:TEST-TOKEN';
 
@@ -30,7 +31,7 @@ export class TestClock {
 
 export interface Harness {
   db: Database;
-  emulator: TelegramEmulator;
+  emulator: TelegramEmulator<Texts>;
   bot: Bot;
   services: Services;
   config: Config;
@@ -53,7 +54,12 @@ export async function startHarness(
   opts: { logger?: Logger } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase();
-  const emulator = new TelegramEmulator({ token: TOKEN, ...emulatorOptions });
+  const fallback = env.DEFAULT_LANGUAGE === 'en' ? 'en' : 'ru';
+  const emulator = new TelegramEmulator<Texts>({
+    token: TOKEN,
+    texts: botTexts(fallback),
+    ...emulatorOptions,
+  });
   await emulator.start();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -138,10 +144,7 @@ export async function seedAdmin(services: Services, username = 'boss', password 
 // ------------------------------------------------------------------------------------------------
 
 /** A private chat with a fresh Telegram user; Russian unless told otherwise. */
-export function newUser(
-  h: Harness,
-  info: Partial<Omit<TestUserInfo, 'id'>> & { id?: number } = {},
-): TestUser {
+export function newUser(h: Harness, info: Partial<Omit<TestUserInfo, 'id'>> & { id?: number } = {}): BotUser {
   return h.emulator.user({
     id: info.id ?? newUserId(),
     first_name: info.first_name ?? 'Анна',
@@ -151,22 +154,42 @@ export function newUser(
   });
 }
 
-/** Runs SQL on the test database (plain rows back). */
-export function sql<T = Record<string, unknown>>(
-  h: Harness,
-  query: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return h.db.dataSource.query(query, params) as Promise<T[]>;
+export { sql } from './sql.js';
+
+/** A row of telegram_users, with the entity's field names. */
+export interface UserRow {
+  id: number;
+  telegramId: number;
+  chatId: number;
+  firstName: string;
+  lastName: string;
+  username: string;
+  languageCode: string | null;
+  role: 'admin' | 'seller';
+  isBanned: boolean;
+  isActive: boolean;
+  subscriptionPaidUntil: Date | null;
+  isLoggedOut: boolean;
+  isReachable: boolean;
+  staffUserId: number | null;
 }
 
-/** The user's row as the database has it now (null when unregistered). */
-export async function userRow(h: Harness, telegramId: number) {
-  return h.services.users.findByTelegramId(telegramId);
+/** The user's row as the table has it now (null when unregistered). */
+export async function userRow(h: Harness, telegramId: number): Promise<UserRow | null> {
+  const [row] = await sql<UserRow>(
+    h,
+    `SELECT id, telegram_id::text AS "telegramId", chat_id::text AS "chatId", first_name AS "firstName",
+            last_name AS "lastName", username, language_code AS "languageCode", role, is_banned AS "isBanned",
+            is_active AS "isActive", subscription_paid_until AS "subscriptionPaidUntil",
+            is_logged_out AS "isLoggedOut", is_reachable AS "isReachable", staff_user_id AS "staffUserId"
+     FROM telegram_users WHERE telegram_id = $1`,
+    [telegramId],
+  );
+  return row ? { ...row, telegramId: Number(row.telegramId), chatId: Number(row.chatId) } : null;
 }
 
 /** A seller logged in through the services (as the bot's login does), linked to every key's shop. */
-export async function seedSeller(h: Harness, u: TestUser, ...apiKeys: string[]) {
+export async function seedSeller(h: Harness, u: BotUser, ...apiKeys: string[]) {
   const profile = {
     telegramId: u.id,
     chatId: u.chatId,
@@ -183,25 +206,25 @@ export async function seedSeller(h: Harness, u: TestUser, ...apiKeys: string[]) 
 }
 
 /** Logs a seller in through the bot's screens: /start, Seller, the key. */
-export async function loginSeller(u: TestUser, apiKey: string, lang: 'ru' | 'en' = 'ru'): Promise<void> {
+export async function loginSeller(u: BotUser, apiKey: string): Promise<void> {
   u.send('/start');
-  await u.waitForMessage(lang === 'ru' ? 'Выберите роль' : 'Choose a role');
-  u.press(lang === 'ru' ? 'Продавец' : 'Seller');
-  await u.waitForMessage(/API key/);
+  await u.waitForMessage(u.label((t) => t.chooseRole));
+  u.pressKey((t) => t.btnSeller);
+  await u.waitForMessage(u.label((t) => t.enterApiKey));
   u.send(apiKey);
-  await u.waitForMessage(lang === 'ru' ? 'Вы вошли в систему как Продавец' : 'You are logged in as Seller');
+  await u.waitForMessage(u.label((t) => t.loggedInSeller));
 }
 
 /** Logs an admin in through the bot's screens: /start, Admin, username, password. */
-export async function loginAdmin(u: TestUser, username: string, password: string): Promise<void> {
+export async function loginAdmin(u: BotUser, username: string, password: string): Promise<void> {
   u.send('/start');
-  await u.waitForMessage('Выберите роль');
-  u.press('Админ');
-  await u.waitForMessage('Введите ваш Username');
+  await u.waitForMessage(u.label((t) => t.chooseRole));
+  u.pressKey((t) => t.btnAdmin);
+  await u.waitForMessage(u.label((t) => t.enterUsername));
   u.send(username);
-  await u.waitForMessage('Введите пароль');
+  await u.waitForMessage(u.label((t) => t.enterPassword));
   u.send(password);
-  await u.waitForMessage('Вы вошли в систему как Администратор');
+  await u.waitForMessage(u.label((t) => t.loggedInAdmin));
 }
 
 /** Bans or unbans by Telegram id, the way staff do (through the service). */
@@ -212,7 +235,7 @@ export async function setBanned(h: Harness, telegramId: number, banned: boolean)
 }
 
 /** How many times the bot called answerCallbackQuery for each query id (failed calls included). */
-export function answerCounts(emulator: TelegramEmulator): Map<string, number> {
+export function answerCounts(emulator: TelegramEmulator<unknown>): Map<string, number> {
   const counts = new Map<string, number>();
   for (const call of emulator.callsOf('answerCallbackQuery')) {
     const id = String(call.params.callback_query_id);
@@ -228,15 +251,25 @@ export async function unansweredOrTwice(h: Harness, presses: { queryId: string }
   return presses.map((p) => `${p.queryId}×${counts.get(p.queryId) ?? 0}`).filter((s) => !s.endsWith('×1'));
 }
 
-/** The shop's row as stored now. */
+/** The shop's row as the table has it now (null when deleted). */
 export async function shopRow(h: Harness, shopId: number) {
-  return h.services.shops.findById(shopId);
+  const [row] = await sql<{ id: number; name: string; isActive: boolean; updatePrices: boolean }>(
+    h,
+    `SELECT id, name, is_active AS "isActive", update_prices AS "updatePrices" FROM shops WHERE id = $1`,
+    [shopId],
+  );
+  return row ?? null;
 }
 
-/** Ids of the shops linked to a Telegram user. */
+/** Ids of the shops linked to a Telegram user, as shop_links has them. */
 export async function linkedShopIds(h: Harness, telegramId: number): Promise<number[]> {
-  const row = await userRow(h, telegramId);
-  return row ? h.services.links.listLinkedShopIds(row.id) : [];
+  const rows = await sql<{ shop_id: number }>(
+    h,
+    `SELECT l.shop_id FROM shop_links l JOIN telegram_users u ON u.id = l.telegram_user_id
+     WHERE u.telegram_id = $1 ORDER BY l.shop_id`,
+    [telegramId],
+  );
+  return rows.map((r) => r.shop_id);
 }
 
 /** The callback data of a message's buttons, row by row (what a stale press would send again). */

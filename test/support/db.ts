@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openDatabase, runMigrations, type Database } from '../../src/db/data-source.js';
+import { onServer, sql } from './sql.js';
 import { templatePath } from './template-path.js';
 
 export type { Database };
@@ -19,7 +19,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   const serverUrl = process.env.TEST_DATABASE_URL;
   if (serverUrl) {
     const name = `mbtest_${process.pid}_${randomBytes(4).toString('hex')}`;
-    await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+    await onServer(`CREATE DATABASE ${name}`, [], serverUrl);
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     const db = await openDatabase({ databaseUrl: url.toString() });
@@ -28,7 +28,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       ...db,
       async close() {
         await db.close();
-        await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, [], serverUrl);
       },
     };
   }
@@ -37,19 +37,10 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   return openDatabase({ loadDataDir: new Blob([template]) });
 }
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Empties every table but the seeded group, for tests that share one database across cases. */
 export async function truncateAll(db: Database): Promise<void> {
-  await db.dataSource.query(
+  await sql(
+    db,
     `TRUNCATE shop_links, storages, payments, shops, telegram_users, user_groups, users,
               bot_sessions, notifications, login_failures, admin_sessions RESTART IDENTITY CASCADE`,
   );

@@ -1,0 +1,91 @@
+/** The emulator's options and the shapes its test-facing API returns. */
+import type { BotMessageView, InlineKeyboardButton, TgUser } from './types.js';
+
+export interface RateLimitRule {
+  count: number;
+  windowMs: number;
+}
+
+export interface EmulatorOptions {
+  /** The only token accepted (others get 401). Default '123456:TEST-TOKEN'. */
+  token?: string;
+  botUser?: TgUser;
+  /** After this a callback query can't be answered any more. Default 15000 (emulator clock). */
+  callbackQueryTtlMs?: number;
+  /** Defaults: 20 per 1000 ms per chat, 30 per 1000 ms overall; `false` disables (e.g. a benchmark). */
+  rateLimit?: false | { perChat?: RateLimitRule | false; global?: RateLimitRule | false };
+  /** Artificial delay before every API call is processed. Default 0. */
+  latencyMs?: number;
+  /** How long a pre_checkout_query may stay unanswered. Default 10000 (emulator clock). */
+  preCheckoutTtlMs?: number;
+  /** First webhook retry delay; doubles per attempt up to 2 s. Default 50. */
+  webhookRetryDelayMs?: number;
+  /** Refuse a stray `>` or `&` in HTML like a stray `<` (default true, see html.ts). */
+  strictHtml?: boolean;
+}
+
+export interface TestUserInfo {
+  id: number;
+  first_name: string;
+  last_name?: string;
+  username?: string;
+  language_code?: string;
+}
+
+export interface CallbackAnswer {
+  text?: string;
+  show_alert?: boolean;
+  url?: string;
+  cache_time?: number;
+}
+
+export interface PressResult {
+  queryId: string;
+  data: string;
+  messageId: number;
+}
+
+export type ButtonMatcher = string | RegExp | ((button: InlineKeyboardButton) => boolean);
+export type MessageMatcher = string | RegExp | ((message: BotMessageView) => boolean);
+
+export interface PayOptions {
+  /** Override what the pre_checkout_query carries, to test the bot's checks. */
+  currency?: string;
+  totalAmount?: number;
+  payload?: string;
+  /** Reuse a telegram_payment_charge_id to test replay handling. */
+  chargeId?: string;
+  providerChargeId?: string;
+  /** Real ms to wait for answerPreCheckoutQuery. Default: preCheckoutTtlMs. */
+  timeoutMs?: number;
+}
+
+export interface PayResult {
+  ok: boolean;
+  errorMessage?: string;
+  /** The bot never answered the pre_checkout_query in time. */
+  timedOut?: boolean;
+  chargeId?: string;
+  providerChargeId?: string;
+  preCheckoutQueryId: string;
+}
+
+export interface FailNextOptions {
+  times?: number;
+  chatId?: number;
+}
+
+export interface WebhookState {
+  url: string;
+  secretToken?: string;
+  maxConnections: number;
+  /** The port of the URL; Telegram itself only accepts 443, 80, 88 and 8443. */
+  port: number;
+  portAllowedByTelegram: boolean;
+  https: boolean;
+  allowedUpdates?: string[];
+  deliveries: number;
+  failures: number;
+  lastErrorDate?: number;
+  lastErrorMessage?: string;
+}

@@ -1,0 +1,316 @@
+/**
+ * The emulator's shared state: the clock, chats and their messages, callback and pre-checkout
+ * queries, the update queue, the webhook, commands and descriptions, and the bookkeeping that
+ * settle() and waitForPolling() wait on. The Bot API methods, the delivery and the actors all read
+ * and change this one object.
+ */
+import type { EventEmitter } from 'node:events';
+import { ApiError, DESCRIPTIONS, bad } from './errors.js';
+import { UpdateQueue, type UpdateBody } from './delivery/queue.js';
+import type { CallbackAnswer, EmulatorOptions, RateLimitRule, WebhookState } from './options.js';
+import type { Params } from './params.js';
+import type {
+  ApiErrorSpec,
+  BotCommand,
+  BotMessageView,
+  CallRecord,
+  TgChat,
+  TgMessage,
+  TgUpdate,
+  TgUser,
+} from './types.js';
+
+export interface EmulatorEvents {
+  call: [CallRecord];
+  update: [TgUpdate];
+}
+
+export interface StoredMessage {
+  chat: ChatState;
+  message: TgMessage;
+  fromBot: boolean;
+  kind: 'text' | 'invoice' | 'sticker' | 'photo' | 'successful_payment';
+  /** Emulator clock, ms. */
+  createdAt: number;
+  html?: string;
+  parseMode?: string;
+  deleted: boolean;
+  edits: number;
+  invoicePayload?: string;
+}
+
+export interface MessageWaiter {
+  matches: (view: BotMessageView) => boolean;
+  resolve: (view: BotMessageView) => void;
+  reject: (error: Error) => void;
+}
+
+export interface ChatState {
+  chat: TgChat;
+  /** The bot may write here once someone wrote to it or pressed a button. */
+  known: boolean;
+  nextMessageId: number;
+  messages: Map<number, StoredMessage>;
+  botMessages: StoredMessage[];
+  userMessages: StoredMessage[];
+  blocked: boolean;
+  /** Bot messages sent or changed since the chat user's last action, in order of first change. */
+  recent: Set<StoredMessage>;
+  waiters: Set<MessageWaiter>;
+  rate?: SlidingWindow;
+}
+
+export interface CallbackQueryState {
+  id: string;
+  chatId: number;
+  createdAt: number;
+  answered: boolean;
+  answer?: CallbackAnswer;
+  waiters: { resolve: (answer: CallbackAnswer) => void; reject: (error: Error) => void }[];
+}
+
+export interface PreCheckoutState {
+  id: string;
+  chatId: number;
+  createdAt: number;
+  answered: boolean;
+  resolve?: (answer: { ok: boolean; error_message?: string } | undefined) => void;
+}
+
+/** The long poll in progress, if any. */
+export interface Poller {
+  wake: () => void;
+  fail: (error: ApiError) => void;
+  finish: () => void;
+}
+
+interface Injection {
+  method: string;
+  error: ApiErrorSpec;
+  remaining: number;
+  chatId?: number;
+}
+
+/** A log of event times within a sliding window; times arrive in order. */
+export class SlidingWindow {
+  private times: number[] = [];
+  private head = 0;
+  constructor(private readonly rule: RateLimitRule) {}
+
+  /** 0 when one more event fits now, otherwise ms until the oldest one leaves the window. */
+  waitMs(now: number): number {
+    const from = now - this.rule.windowMs;
+    while (this.head < this.times.length && this.times[this.head] <= from) this.head++;
+    if (this.head > 256 && this.head * 2 > this.times.length) {
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+    if (this.times.length - this.head < this.rule.count) return 0;
+    return this.times[this.head] + this.rule.windowMs - now;
+  }
+
+  record(now: number): void {
+    this.times.push(now);
+  }
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit'>>;
+
+export class EmulatorState {
+  readonly token: string;
+  readonly botUser: TgUser;
+  readonly options: ResolvedOptions;
+  private readonly perChatRule?: RateLimitRule;
+  private readonly globalWindow?: SlidingWindow;
+  stopped = false;
+  private clockOffset = 0;
+
+  /** Every API call in arrival order (completed calls only). */
+  readonly calls: CallRecord[] = [];
+  readonly callsByMethod = new Map<string, CallRecord[]>();
+  readonly chats = new Map<number, ChatState>();
+  readonly queries = new Map<string, CallbackQueryState>();
+  readonly preCheckouts = new Map<string, PreCheckoutState>();
+  injections: Injection[] = [];
+  querySeq = 0;
+  chargeSeq = 0;
+
+  readonly queue = new UpdateQueue();
+  poller?: Poller;
+  private wakeScheduled = false;
+  /** Called once per tick in which updates were queued or the webhook changed (set by delivery). */
+  onWake: () => void = () => this.poller?.wake();
+
+  readonly webhook = {
+    config: undefined as WebhookState | undefined,
+    generation: 0,
+    inFlight: 0,
+    busyChats: new Set<number>(),
+    aborts: new Set<AbortController>(),
+    timers: new Set<NodeJS.Timeout>(),
+  };
+
+  readonly commandSets = new Map<string, BotCommand[]>();
+  readonly descriptions = new Map<string, string>();
+  readonly shortDescriptions = new Map<string, string>();
+
+  // Idle tracking for settle(): non-getUpdates calls in progress and the last activity time.
+  inFlight = 0;
+  lastActivityAt = performance.now();
+  readonly idleWaiters = new Set<() => void>();
+  polled = false;
+  readonly pollWaiters = new Set<(error?: Error) => void>();
+
+  constructor(
+    options: EmulatorOptions,
+    readonly events: EventEmitter<EmulatorEvents>,
+  ) {
+    this.token = options.token ?? '123456:TEST-TOKEN';
+    this.botUser = options.botUser ?? {
+      id: 100000,
+      is_bot: true,
+      first_name: 'Market Bot',
+      username: 'market_test_bot',
+    };
+    this.options = {
+      callbackQueryTtlMs: options.callbackQueryTtlMs ?? 15000,
+      latencyMs: options.latencyMs ?? 0,
+      preCheckoutTtlMs: options.preCheckoutTtlMs ?? 10000,
+      webhookRetryDelayMs: options.webhookRetryDelayMs ?? 50,
+      strictHtml: options.strictHtml ?? true,
+    };
+    const rl = options.rateLimit;
+    if (rl !== false) {
+      const perChat = rl?.perChat === undefined ? { count: 20, windowMs: 1000 } : rl.perChat;
+      const global = rl?.global === undefined ? { count: 30, windowMs: 1000 } : rl.global;
+      if (perChat) this.perChatRule = perChat;
+      if (global) this.globalWindow = new SlidingWindow(global);
+    }
+  }
+
+  // ------------------------------------------------------------------ clock
+
+  /** The emulator clock in ms: real time plus whatever advanceTime() added. */
+  now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
+  advanceTime(ms: number): void {
+    this.clockOffset += ms;
+  }
+
+  unixNow(): number {
+    return Math.floor(this.now() / 1000);
+  }
+
+  // ------------------------------------------------------------------ chats
+
+  chat(chat: TgChat): ChatState {
+    let state = this.chats.get(chat.id);
+    if (!state) {
+      state = {
+        chat,
+        known: false,
+        nextMessageId: 1,
+        messages: new Map(),
+        botMessages: [],
+        userMessages: [],
+        blocked: false,
+        recent: new Set(),
+        waiters: new Set(),
+      };
+      this.chats.set(chat.id, state);
+    }
+    return state;
+  }
+
+  /** The chat a method's chat_id names; the bot may only write where someone wrote to it. */
+  resolveChat(p: Params): ChatState {
+    const raw = p.chat_id;
+    if (raw === undefined || raw === null || raw === '') throw bad('chat_id is empty');
+    const id =
+      typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+    const chat = Number.isSafeInteger(id) ? this.chats.get(id) : undefined;
+    if (!chat || !chat.known) throw new ApiError(400, DESCRIPTIONS.chatNotFound);
+    return chat;
+  }
+
+  checkBlocked(chat: ChatState): void {
+    if (chat.blocked) throw new ApiError(403, DESCRIPTIONS.blocked);
+  }
+
+  /** Counts a message sent, edited or deleted in a chat; 429 when the chat or the bot is over its limit. */
+  checkRate(chat: ChatState): void {
+    const now = this.now();
+    let waitMs = this.globalWindow?.waitMs(now) ?? 0;
+    if (this.perChatRule) {
+      chat.rate ??= new SlidingWindow(this.perChatRule);
+      waitMs = Math.max(waitMs, chat.rate.waitMs(now));
+    }
+    if (waitMs > 0) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      throw new ApiError(429, `Too Many Requests: retry after ${seconds}`, seconds);
+    }
+    this.globalWindow?.record(now);
+    chat.rate?.record(now);
+  }
+
+  // ------------------------------------------------------------------ updates
+
+  enqueue(body: UpdateBody): TgUpdate {
+    const update = this.queue.number(body);
+    this.events.emit('update', update);
+    if (this.stopped || !this.queue.push(update)) return update;
+    this.activity();
+    this.scheduleWake();
+    return update;
+  }
+
+  scheduleWake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    // Coalesce updates queued in the same tick into one poll answer, like Telegram batches them.
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.onWake();
+    });
+  }
+
+  /** Something happened: restart the quiet time and let settle() re-check. */
+  activity(): void {
+    this.lastActivityAt = performance.now();
+    if (this.idleWaiters.size === 0 || this.inFlight > 0 || this.queue.pending > 0) return;
+    for (const check of [...this.idleWaiters]) check();
+  }
+
+  // ------------------------------------------------------------------ injected failures
+
+  addInjection(method: string, error: ApiErrorSpec, times: number, chatId?: number): void {
+    this.injections.push({ method: method.toLowerCase(), error: { ...error }, remaining: times, chatId });
+  }
+
+  /** Throws the next injected failure for this call, if one is due. */
+  takeInjection(method: string, params: Params): void {
+    if (this.injections.length === 0) return;
+    const chatId = this.chatIdOf(params);
+    const i = this.injections.findIndex(
+      (inj) => inj.method === method && (inj.chatId === undefined || inj.chatId === chatId),
+    );
+    if (i === -1) return;
+    const inj = this.injections[i];
+    if (--inj.remaining <= 0) this.injections.splice(i, 1);
+    throw new ApiError(inj.error.error_code, inj.error.description, inj.error.retry_after);
+  }
+
+  private chatIdOf(params: Params): number | undefined {
+    const raw = params.chat_id;
+    if (typeof raw === 'number') return raw;
+    if (typeof raw === 'string' && /^-?\d+$/.test(raw)) return Number(raw);
+    const qid = params.callback_query_id ?? params.pre_checkout_query_id;
+    if (typeof qid === 'string') return (this.queries.get(qid) ?? this.preCheckouts.get(qid))?.chatId;
+    return undefined;
+  }
+}
+
+/** A Bot API method: its parameters in, its result out (or an ApiError thrown). */
+export type Method = (s: EmulatorState, p: Params, signal?: AbortSignal) => unknown;
