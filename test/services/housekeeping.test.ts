@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { one, openCtx, reset, type Ctx } from './fixtures.js';
+import { sqlOne } from '../support/sql.js';
+import { openCtx, reset, type Ctx } from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -11,7 +12,7 @@ afterAll(async () => {
 beforeEach(() => reset(ctx));
 
 const count = async (table: string) =>
-  (await one<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM ${table}`)).n;
+  (await sqlOne<{ n: number }>(ctx, `SELECT count(*)::int AS n FROM ${table}`)).n;
 
 describe('HousekeepingService.prune', () => {
   it('removes expired bot sessions and login failures older than the window, and nothing else', async () => {

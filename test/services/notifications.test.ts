@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { all, makeSeller, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { sql, sqlOne } from '../support/sql.js';
+import { makeSeller, openCtx, profile, reset, type Ctx } from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -14,7 +15,7 @@ const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
 
 type Row = { status: string; attempts: number; last_error: string | null; due_in: number };
 const rowOf = (id: number) =>
-  one<Row>(
+  sqlOne<Row>(
     ctx,
     `SELECT status, attempts, last_error, extract(epoch FROM next_attempt_at - now())::float AS due_in
        FROM notifications WHERE id = $1`,
@@ -64,7 +65,7 @@ describe('the notice outbox', () => {
     expect(later.due_in).toBeGreaterThan(30);
     expect(later.due_in).toBeLessThanOrEqual(40);
     expect(await rowOf(failed.id)).toMatchObject({ status: 'failed' });
-    expect(await all(ctx, `SELECT is_reachable FROM telegram_users WHERE id = $1`, [user.id])).toEqual([
+    expect(await sql(ctx, `SELECT is_reachable FROM telegram_users WHERE id = $1`, [user.id])).toEqual([
       { is_reachable: false },
     ]);
   });
