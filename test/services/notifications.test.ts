@@ -11,8 +11,6 @@ afterAll(async () => {
 });
 beforeEach(() => reset(ctx));
 
-const sql = (q: string, p: unknown[] = []) => ctx.db.dataSource.query(q, p);
-
 type Row = { status: string; attempts: number; last_error: string | null; due_in: number };
 const rowOf = (id: number) =>
   sqlOne<Row>(
@@ -25,7 +23,7 @@ const rowOf = (id: number) =>
 /** A seller banned (the trigger queues the notice), in this language. */
 async function banned(languageCode = 'en') {
   const user = await makeSeller(ctx, [], profile({ languageCode }));
-  await sql(`UPDATE telegram_users SET is_banned = true WHERE id = $1`, [user.id]);
+  await sql(ctx, `UPDATE telegram_users SET is_banned = true WHERE id = $1`, [user.id]);
   return user;
 }
 
@@ -52,8 +50,8 @@ describe('the notice outbox', () => {
 
   it('settles a notice: sent, retried later, or given up; a blocked chat is marked unreachable', async () => {
     const user = await banned();
-    await sql(`UPDATE telegram_users SET is_banned = false WHERE id = $1`, [user.id]);
-    await sql(`UPDATE telegram_users SET is_banned = true WHERE id = $1`, [user.id]);
+    await sql(ctx, `UPDATE telegram_users SET is_banned = false WHERE id = $1`, [user.id]);
+    await sql(ctx, `UPDATE telegram_users SET is_banned = true WHERE id = $1`, [user.id]);
     const [sent, retried, failed] = await ctx.s.notifications.lease();
     await ctx.s.notifications.markSent(sent.id);
     await ctx.s.notifications.retryLater(retried.id, 40, 'Internal Server Error');
