@@ -1,9 +1,10 @@
-import type { DataSource } from 'typeorm';
 import { AuthService } from './auth.js';
 import { LoginLimiter } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
+import { transaction, type Db } from './sql.js';
+import { StorageService } from './storages.js';
 import { SubscriptionService } from './subscriptions.js';
 import { UserService } from './users.js';
 
@@ -26,10 +27,19 @@ export interface Services {
   subscriptions: SubscriptionService;
   staff: StaffService;
   limiter: LoginLimiter;
+  storages: StorageService;
+  /**
+   * Runs `fn` in one transaction with a set of services bound to it: everything they write commits
+   * or rolls back together (loaddata). Inside another transaction it is a savepoint.
+   */
+  transaction<T>(fn: (tx: Services) => Promise<T>): Promise<T>;
 }
 
-/** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
-export function createServices(dataSource: DataSource, options: ServicesOptions): Services {
+/**
+ * The domain, over one DataSource (or a transaction's EntityManager): the only database access the bot,
+ * the panel's custom actions and the CLI use.
+ */
+export function createServices(dataSource: Db, options: ServicesOptions): Services {
   const users = new UserService(dataSource, { newUsersActive: options.subscription.newUsersActive });
   const shops = new ShopService(dataSource);
   const links = new ShopLinkService(dataSource);
@@ -37,7 +47,18 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
-  return { users, shops, links, auth, subscriptions, staff, limiter };
+  const storages = new StorageService(dataSource);
+  return {
+    users,
+    shops,
+    links,
+    auth,
+    subscriptions,
+    staff,
+    limiter,
+    storages,
+    transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
+  };
 }
 
 export { AuthService, BOT_SCOPE } from './auth.js';
@@ -45,10 +66,13 @@ export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } fro
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
-export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
+export { ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';
-export { PASSWORD_MIN_LENGTH, StaffService, type CreateStaffUserInput } from './staff.js';
+export { StaffService, type CreateStaffUserInput, type SaveOutcome } from './staff.js';
+export { StorageService, type StorageInput } from './storages.js';
+export * as validation from './rules.js';
+export { isUniqueViolation } from './sql.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
 export type {
   Invoice,

@@ -10,6 +10,8 @@ import {
 } from './support.js';
 
 let h: Harness;
+const shopExists = async (id: number) =>
+  (await h.db.dataSource.query(`SELECT 1 FROM shops WHERE id = $1`, [id])).length > 0;
 let boss: Client;
 let clerk: Client;
 let bossId: number;
@@ -362,7 +364,7 @@ describe('shops', () => {
       type: 'error',
       message: 'Shop "Stored" still has 1 storage(s); delete or move them first.',
     });
-    expect(await h.services.shops.findById(shop.id)).not.toBeNull();
+    expect(await shopExists(shop.id)).toBe(true);
     expect((await auditRows(h, 'delete')).filter((r) => r.record_id === String(shop.id))).toHaveLength(0);
 
     const { shop: free } = await h.services.shops.create({ name: 'Free', clientId: 'c', vendorName: 'v' });
@@ -370,7 +372,7 @@ describe('shops', () => {
       json: { confirm: 'yes' },
     });
     expect(deleted.json<{ notice: Json }>().notice).toMatchObject({ type: 'success' });
-    expect(await h.services.shops.findById(free.id)).toBeNull();
+    expect(await shopExists(free.id)).toBe(false);
     const audit = (await auditRows(h, 'delete')).find((r) => r.record_id === String(free.id))!;
     expect(audit.before).toMatchObject({ name: 'Free' });
     expect(audit.after).toBeNull();
@@ -383,7 +385,7 @@ describe('shops', () => {
     expect(bulk.json<{ notice: { message: string } }>().notice.message).toMatch(
       /Deleted 1; kept 1: Shop "Stored"/,
     );
-    expect(await h.services.shops.findById(free2.id)).toBeNull();
+    expect(await shopExists(free2.id)).toBe(false);
     const bulkAudit = (await auditRows(h, 'bulkDelete')).find((r) => r.resource === 'Shop')!;
     expect(bulkAudit.after).toEqual({
       deleted: [String(free2.id)],

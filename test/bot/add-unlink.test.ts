@@ -7,6 +7,7 @@ import {
   seedAdmin,
   seedSeller,
   seedShop,
+  shopRow,
   startHarness,
   unansweredOrTwice,
   type Harness,
@@ -143,7 +144,7 @@ describe('add and unlink shops', () => {
       expect(await linkedShopIds(h, u.id)).toEqual([b.id]);
       expect(await unansweredOrTwice(h, [q0, q, q2])).toEqual([]);
       // The shop itself stays; only the link went.
-      expect(await h.services.shops.findById(a.id)).not.toBeNull();
+      expect(await shopRow(h, a.id)).not.toBeNull();
     });
 
     it('bug 19: "No" returns to the unlink list, not the main menu', async () => {
@@ -193,7 +194,7 @@ describe('add and unlink shops', () => {
       const q = u.press('⏹ Деактивировать ⏹');
       expect((await u.answerOf(q.queryId)).text).toBe('Этот магазин больше недоступен.');
       await u.waitForMessage('Доступные магазины');
-      expect((await h.services.shops.findById(a.id))?.isActive).toBe(true);
+      expect((await shopRow(h, a.id))?.isActive).toBe(true);
     });
   });
 });

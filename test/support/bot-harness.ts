@@ -199,8 +199,15 @@ export async function unansweredOrTwice(h: Harness, presses: { queryId: string }
 }
 
 /** The shop's row as stored now. */
-export async function shopRow(h: Harness, shopId: number) {
-  return h.services.shops.findById(shopId);
+export async function shopRow(
+  h: Harness,
+  shopId: number,
+): Promise<{ isActive: boolean; updatePrices: boolean } | null> {
+  const rows: { isActive: boolean; updatePrices: boolean }[] = await h.db.dataSource.query(
+    `SELECT is_active AS "isActive", update_prices AS "updatePrices" FROM shops WHERE id = $1`,
+    [shopId],
+  );
+  return rows[0] ?? null;
 }
 
 /** Ids of the shops linked to a Telegram user. */
