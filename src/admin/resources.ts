@@ -27,6 +27,7 @@ import { confirmActions, refusal } from './actions.js';
 import { withPanelHooks } from './hooks.js';
 import type { OneTimeKeys } from './one-time-keys.js';
 import { PanelResource } from './resource.js';
+import { checkRules, refuseBroken } from './rules.js';
 import type { AdminServices, StaffAdmin } from './types.js';
 
 type ActionOptions = Partial<Action<ActionResponse>>;
@@ -262,6 +263,12 @@ function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
 function shops(deps: ResourceDeps): ResourceWithOptions {
   const { shops: service } = deps.services;
   const formFields = ['name', 'slug', 'clientId', 'vendorName', 'isActive', 'updatePrices'];
+  const shopRules = {
+    name: 'shopName',
+    slug: 'slug',
+    clientId: 'clientId',
+    vendorName: 'vendorName',
+  } as const;
   deps.actionLabels.Shop = { links: 'Shop links', setApiKey: 'Set new API key', revealApiKey: 'API key' };
   const actor = (context: ActionContext) => (context.currentAdmin as unknown as StaffAdmin).id;
 
@@ -362,7 +369,7 @@ function shops(deps: ResourceDeps): ResourceWithOptions {
             };
           },
         },
-        edit: { layout: formFields, before: [onlyFields(formFields)] },
+        edit: { layout: formFields, before: [onlyFields(formFields), checkRules(shopRules)] },
         delete: {
           // Through the service: a shop with storages is refused with a message, not a crash.
           handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
@@ -479,7 +486,10 @@ function storages(): ResourceWithOptions {
       listProperties: ['id', 'name', 'ozonId', 'shopId'],
       filterProperties: ['name', 'ozonId', 'shopId'],
       editProperties: fields,
-      actions: { new: { before: [onlyFields(fields)] }, edit: { before: [onlyFields(fields)] } },
+      actions: {
+        new: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
+        edit: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
+      },
     },
   };
 }
@@ -564,6 +574,7 @@ function auditLog(): ResourceWithOptions {
 
 function staffUsers(): ResourceWithOptions {
   const fields = ['username', 'email', 'isActive', 'isStaff', 'isSuperuser', 'password'];
+  const staffRules = { username: 'username', email: 'email' } as const;
   const hashTypedPassword =
     (required: boolean): Before =>
     async (request: ActionRequest) => {
@@ -575,9 +586,7 @@ function staffUsers(): ResourceWithOptions {
         if (required) throw new ValidationError({ password: { message: 'Required', type: 'required' } });
         return { ...request, payload };
       }
-      if (password.length < 8) {
-        throw new ValidationError({ password: { message: 'At least 8 characters', type: 'length' } });
-      }
+      refuseBroken('password', 'password', password);
       payload.passwordHash = await hashPassword(password);
       return { ...request, payload };
     };
@@ -619,8 +628,8 @@ function staffUsers(): ResourceWithOptions {
         },
       },
       actions: superuserOnly({
-        new: { before: [onlyFields(fields), hashTypedPassword(true)] },
-        edit: { before: [onlyFields(fields), hashTypedPassword(false)] },
+        new: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(true)] },
+        edit: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(false)] },
       }),
     },
   };
@@ -636,8 +645,8 @@ function groups(): ResourceWithOptions {
       titleProperty: 'name',
       editProperties: fields,
       actions: superuserOnly({
-        new: { before: [onlyFields(fields)] },
-        edit: { before: [onlyFields(fields)] },
+        new: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
+        edit: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
       }),
     },
   };

@@ -94,15 +94,27 @@ export function sentence(field: string, message: string): string {
   return `${field}: ${message}`;
 }
 
-/** The sentence for the first rule the value breaks, or undefined when it passes. */
-export function problem(rule: Rule, value: unknown, field: string = FIELD[rule]): string | undefined {
+/** The value as the rule normalises it (trimmed where the rule trims), or the sentence for the first rule it breaks. */
+export function check<R extends Rule>(
+  rule: R,
+  value: unknown,
+  field: string = FIELD[rule],
+): { ok: true; value: RuleOutput<R> } | { ok: false; problem: string } {
   const r = rules[rule].safeParse(value);
-  return r.success ? undefined : sentence(field, r.error.issues[0]!.message);
+  return r.success
+    ? { ok: true, value: r.data as RuleOutput<R> }
+    : { ok: false, problem: sentence(field, r.error.issues[0]!.message) };
 }
 
-/** The value as the rule normalises it (trimmed where the rule trims); DomainError('invalid') when it breaks it. */
-export function valid<R extends Rule>(rule: R, value: unknown, field: string = FIELD[rule]): RuleOutput<R> {
-  const r = rules[rule].safeParse(value);
-  if (!r.success) throw new DomainError('invalid', sentence(field, r.error.issues[0]!.message));
-  return r.data as RuleOutput<R>;
+/** The sentence for the first rule the value breaks, or undefined when it passes. */
+export function problem(rule: Rule, value: unknown, field?: string): string | undefined {
+  const r = check(rule, value, field);
+  return r.ok ? undefined : r.problem;
+}
+
+/** The value as the rule normalises it; DomainError('invalid') with the sentence when it breaks a rule. */
+export function valid<R extends Rule>(rule: R, value: unknown, field?: string): RuleOutput<R> {
+  const r = check(rule, value, field);
+  if (!r.ok) throw new DomainError('invalid', r.problem);
+  return r.value;
 }
