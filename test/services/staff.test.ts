@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { TELEGRAM_ADMINS_GROUP, User } from '../../src/db/entities/index.js';
 import { DomainError } from '../../src/services/index.js';
 import { verifyPassword } from '../../src/services/secrets.js';
-import { makeStaff, one, openCtx, reset, type Ctx } from './fixtures.js';
+import { one, openCtx, reset, type Ctx } from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { TELEGRAM_ADMINS_GROUP, TelegramUser } from '../../src/db/entities/index.js';
+import { TelegramUser } from '../../src/db/entities/index.js';
 import { UserService } from '../../src/services/index.js';
-import { all, makeAdmin, makeSeller, makeShop, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import { all, makeAdmin, makeSeller, makeShop, openCtx, profile, reset, type Ctx } from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
