@@ -43,13 +43,4 @@ export class ShopLinkService {
     );
     return count > 0;
   }
-
-  async listLinkedShopIds(telegramUserId: number): Promise<number[]> {
-    const { rows } = await run<{ shop_id: number }>(
-      this.ds,
-      `SELECT shop_id FROM shop_links WHERE telegram_user_id = $1 ORDER BY shop_id`,
-      [telegramUserId],
-    );
-    return rows.map((r) => r.shop_id);
-  }
 }

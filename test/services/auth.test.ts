@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TELEGRAM_ADMINS_GROUP } from '../../src/db/entities/index.js';
-import { all, makeSeller, makeShop, makeStaff, one, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import {
+  all,
+  makeSeller,
+  makeShop,
+  makeStaff,
+  one,
+  openCtx,
+  profile,
+  reset,
+  type Ctx,
+  linkedShopIds,
+} from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -80,7 +91,7 @@ describe('seller login', () => {
       ok: true,
       user: { id: seller.id, isBanned: true, isActive: false, isLoggedOut: false },
     });
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([first.id, second.id]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([first.id, second.id]);
     expect((await ctx.s.users.access(p.telegramId)).kind).toBe('banned');
   });
 
@@ -225,7 +236,7 @@ describe('add shop', () => {
     const locked = await ctx.s.auth.addShop(seller, apiKey);
     expect(locked).toMatchObject({ ok: false, reason: 'locked' });
     expect(locked.ok === false && locked.retryAfterSeconds).toBeGreaterThan(0);
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([]);
   });
 });
 

@@ -110,3 +110,13 @@ export async function all<T = Record<string, unknown>>(
 ): Promise<T[]> {
   return (await ctx.db.dataSource.query(sql, params)) as T[];
 }
+
+/** Ids of the shops linked to a TelegramUser (by TelegramUser.id), in id order, read from the table. */
+export async function linkedShopIds(ctx: Ctx, telegramUserId: number): Promise<number[]> {
+  const rows = await all<{ shop_id: number }>(
+    ctx,
+    `SELECT shop_id FROM shop_links WHERE telegram_user_id = $1 ORDER BY shop_id`,
+    [telegramUserId],
+  );
+  return rows.map((r) => r.shop_id);
+}

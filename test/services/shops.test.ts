@@ -2,7 +2,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Shop } from '../../src/db/entities/index.js';
 import { DomainError, type Viewer } from '../../src/services/index.js';
 import { hashApiKey } from '../../src/services/secrets.js';
-import { all, makeAdmin, makeSeller, makeShop, one, openCtx, reset, type Ctx } from './fixtures.js';
+import {
+  all,
+  makeAdmin,
+  makeSeller,
+  makeShop,
+  one,
+  openCtx,
+  reset,
+  type Ctx,
+  linkedShopIds,
+} from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -234,7 +244,7 @@ describe('API keys', () => {
     expect(fresh).toMatch(/^mk_/);
     expect(await ctx.s.shops.findByApiKey(old)).toBeNull();
     expect((await ctx.s.shops.findByApiKey(fresh))?.id).toBe(shop.id);
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([shop.id]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([shop.id]);
   });
 
   it('can drop every seller link with the rotation, and sets a given key', async () => {
@@ -244,7 +254,7 @@ describe('API keys', () => {
       'given-key-1234567',
     );
     expect((await ctx.s.shops.findByApiKey('given-key-1234567'))?.id).toBe(shop.id);
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([]);
   });
 
   it('refuses another shop’s key, a short key and a missing shop', async () => {
@@ -341,7 +351,7 @@ describe('delete', () => {
     const seller = await makeSeller(ctx, [shop]);
     await ctx.s.shops.delete(shop.id);
     expect(await shopExists(shop.id)).toBe(false);
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([]);
     await expect(ctx.s.shops.delete(shop.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 });
@@ -353,7 +363,7 @@ describe('links', () => {
     expect(await ctx.s.links.link(undefined, seller.id, b!.id, 'add')).toBe('linked');
     expect(await ctx.s.links.link(undefined, seller.id, a!.id, 'login')).toBe('linked');
     expect(await ctx.s.links.link(undefined, seller.id, a!.id, 'add')).toBe('already');
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([a!.id, b!.id]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([a!.id, b!.id]);
     const sources = await all(ctx, `SELECT shop_id, source FROM shop_links ORDER BY shop_id`);
     expect(sources).toEqual([
       { shop_id: a!.id, source: 'login' },
@@ -361,7 +371,7 @@ describe('links', () => {
     ]);
     expect(await ctx.s.links.unlink(seller.id, a!.id)).toBe(true);
     expect(await ctx.s.links.unlink(seller.id, a!.id)).toBe(false);
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([b!.id]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([b!.id]);
   });
 
   it('refuses a shop that does not exist', async () => {
@@ -380,6 +390,6 @@ describe('links', () => {
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    expect(await ctx.s.links.listLinkedShopIds(seller.id)).toEqual([]);
+    expect(await linkedShopIds(ctx, seller.id)).toEqual([]);
   });
 });

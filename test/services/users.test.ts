@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { TelegramUser } from '../../src/db/entities/index.js';
 import { UserService } from '../../src/services/index.js';
-import { all, makeAdmin, makeSeller, makeShop, openCtx, profile, reset, type Ctx } from './fixtures.js';
+import {
+  all,
+  makeAdmin,
+  makeSeller,
+  makeShop,
+  openCtx,
+  profile,
+  reset,
+  type Ctx,
+  linkedShopIds,
+} from './fixtures.js';
 
 let ctx: Ctx;
 beforeAll(async () => {
@@ -164,7 +174,7 @@ describe('upsertFromLogin', () => {
       isReachable: true,
     });
     expect(again.subscriptionPaidUntil?.toISOString()).toBe('2030-01-01T00:00:00.000Z');
-    expect(await ctx.s.links.listLinkedShopIds(first.id)).toEqual([shop.id]);
+    expect(await linkedShopIds(ctx, first.id)).toEqual([shop.id]);
   });
 
   it('switches an admin to seller (dropping the staff account) and back', async () => {

@@ -212,8 +212,12 @@ export async function shopRow(
 
 /** Ids of the shops linked to a Telegram user. */
 export async function linkedShopIds(h: Harness, telegramId: number): Promise<number[]> {
-  const row = await userRow(h, telegramId);
-  return row ? h.services.links.listLinkedShopIds(row.id) : [];
+  const rows: { shop_id: number }[] = await h.db.dataSource.query(
+    `SELECT l.shop_id FROM shop_links l JOIN telegram_users tu ON tu.id = l.telegram_user_id
+     WHERE tu.telegram_id = $1 ORDER BY l.shop_id`,
+    [telegramId],
+  );
+  return rows.map((r) => r.shop_id);
 }
 
 /** The callback data of a message's buttons, row by row (what a stale press would send again). */
