@@ -1,5 +1,5 @@
 import { CommandError, type CommandDeps, type Prompt } from './command.js';
-import { check, passwordSchema } from './rules.js';
+import { validation } from '../services/index.js';
 
 type Validate = (answer: string) => string | undefined | Promise<string | undefined>;
 
@@ -32,7 +32,7 @@ export async function askValid(
 /** A new password, typed twice without echo. */
 export async function askNewPassword(deps: CommandDeps, prompt: Prompt): Promise<string> {
   for (;;) {
-    const first = await askValid(deps, prompt, 'Password: ', (p) => check(passwordSchema, p, 'password'), {
+    const first = await askValid(deps, prompt, 'Password: ', (p) => validation.problem('password', p), {
       hidden: true,
     });
     const again = await prompt.ask('Password (again): ', { hidden: true });

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { DataSource } from 'typeorm';
 import type { Database } from '../db/data-source.js';
+import { isDomainError, type Services } from '../services/index.js';
 
 /** Answers typed by a person (a terminal) or read line by line from piped stdin. */
 export interface Prompt {
@@ -11,7 +11,10 @@ export interface Prompt {
 }
 
 export interface CommandDeps {
-  dataSource: DataSource;
+  /** What the commands read and write through: the same services as the bot and the panel. */
+  services: Services;
+  /** Only for the migration commands, which hand it to src/db. */
+  dataSource: Database['dataSource'];
   out: (line: string) => void;
   err: (line: string) => void;
   /** Absent when nobody can answer (tests, scripts): interactive commands then ask for flags instead. */
@@ -67,6 +70,11 @@ export function defineCommand(
         deps.err(e.message);
         return 1;
       }
+      // A refusal the services explain (a broken rule, a conflict): the same sentence as in the panel.
+      if (isDomainError(e)) {
+        deps.err(`Error: ${e.message}`);
+        return 1;
+      }
       throw e;
     }
   };
@@ -95,10 +103,4 @@ export function expectPositionals(positionals: string[], names: string[]): strin
     throw new UsageError(`Unexpected argument: ${positionals.slice(names.length).join(' ')}.`);
   }
   return positionals;
-}
-
-/** True when PostgreSQL refused a row for a unique index (23505). */
-export function isUniqueViolation(e: unknown): boolean {
-  const err = e as { code?: string; driverError?: { code?: string } };
-  return err?.code === '23505' || err?.driverError?.code === '23505';
 }

@@ -1,40 +1,40 @@
 import { z } from 'zod';
-import { apiKeySchema, emailSchema, passwordSchema, slugSchema, usernameSchema } from './rules.js';
+import { validation } from '../services/index.js';
+
+const { rules } = validation;
 
 /**
  * The loaddata format. Plain passwords and API keys go in; only their hashes are stored. Optional fields
  * take the entity defaults on create and leave the stored value alone on update.
  */
-const text = (max: number) => z.string().trim().min(1, 'expected a non-empty string').max(max);
-
-const group = z.strictObject({ name: text(150) });
+const group = z.strictObject({ name: rules.groupName });
 
 const user = z.strictObject({
-  username: usernameSchema,
-  email: emailSchema.optional(),
-  password: passwordSchema,
+  username: rules.username,
+  email: rules.email.optional(),
+  password: rules.password,
   isActive: z.boolean().optional(),
   isStaff: z.boolean().optional(),
   isSuperuser: z.boolean().optional(),
   /** Memberships to ensure; memberships not listed are kept. */
-  groups: z.array(text(150)).optional(),
+  groups: z.array(rules.groupName).optional(),
 });
 
 const shop = z.strictObject({
-  name: text(1024),
-  slug: slugSchema,
-  apiKey: apiKeySchema,
-  clientId: text(255),
-  vendorName: text(1024),
+  name: rules.shopName,
+  slug: rules.slug,
+  apiKey: rules.apiKey,
+  clientId: rules.clientId,
+  vendorName: rules.vendorName,
   isActive: z.boolean().optional(),
   updatePrices: z.boolean().optional(),
 });
 
 const storage = z.strictObject({
-  name: text(1024),
-  ozonId: text(255),
+  name: rules.storageName,
+  ozonId: rules.ozonId,
   /** The shop's slug, in this file or already in the database. */
-  shop: text(100),
+  shop: rules.slug,
 });
 
 export const fixtureSchema = z.strictObject({

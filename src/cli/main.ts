@@ -2,9 +2,14 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/data-source.js';
+import { isNeverMigrated } from '../db/migrations.js';
+import { openScratchDatabase } from '../db/scratch.js';
+import { createServices } from '../services/index.js';
 import { commands, usage } from './commands/index.js';
 import { createPrompt } from './prompt.js';
-import { openScratchDatabase } from './scratch.js';
+
+/** The commands that work on a database the migrations have never touched. */
+const BEFORE_MIGRATING = new Set(['migrate', 'showmigrations']);
 
 /**
  * `npm run cli -- <command> [options]`: Django-style management commands. This file only wires the
@@ -44,10 +49,16 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  if (!BEFORE_MIGRATING.has(command.spec.name) && (await isNeverMigrated(db.dataSource))) {
+    await db.close();
+    err('Error: the database has not been migrated yet; run "npm run migrate" first.');
+    return 1;
+  }
   const prompt = createPrompt({ input: process.stdin, output: process.stdout });
   try {
     return await command(
       {
+        services: createServices(db.dataSource, config),
         dataSource: db.dataSource,
         out,
         err,

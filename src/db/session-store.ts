@@ -1,4 +1,4 @@
-import { LessThan, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { BotSession } from './entities/index.js';
 
 /**
@@ -31,11 +31,5 @@ export class SessionStore<T extends object> {
 
   async delete(key: string): Promise<void> {
     await this.dataSource.getRepository(BotSession).delete({ key });
-  }
-
-  /** Removes expired sessions; returns how many. */
-  async prune(): Promise<number> {
-    const res = await this.dataSource.getRepository(BotSession).delete({ expiresAt: LessThan(new Date()) });
-    return res.affected ?? 0;
   }
 }

@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { run } from './sql.js';
+import { run, type Db } from './sql.js';
 
 /** One change made in the panel, as the audit log keeps it. */
 export interface AuditEntry {
@@ -17,7 +16,7 @@ export interface AuditEntry {
 
 /** The append-only audit log (the database refuses updates and deletes of its rows). */
 export class AuditService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Db) {}
 
   /** Appends one row, in its own statement. */
   async record(entry: AuditEntry): Promise<void> {

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import { TELEGRAM_ADMINS_GROUP, User, type Shop, type TelegramUser } from '../db/entities/index.js';
 import { isDomainError } from './errors.js';
 import type { LoginLimiter } from './limiter.js';
@@ -6,7 +5,7 @@ import type { ShopLinkService } from './links.js';
 import { dummyPasswordHash, verifyPassword } from './secrets.js';
 import type { ShopService, Viewer } from './shops.js';
 import type { StaffService } from './staff.js';
-import { columns, hydrate, run } from './sql.js';
+import { columns, hydrate, run, transaction, type Db } from './sql.js';
 import type { TelegramProfile, UserService } from './users.js';
 
 export interface AuthDeps {
@@ -41,7 +40,7 @@ export const BOT_ADMIN_SCOPE = 'bot-admin';
  */
 export class AuthService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly ds: Db,
     private readonly deps: AuthDeps,
   ) {}
 
@@ -65,7 +64,7 @@ export class AuthService {
       return { ok: false, reason: 'wrong_key' };
     }
     try {
-      const user = await this.ds.transaction(async (em) => {
+      const user = await transaction(this.ds, async (em) => {
         const user = await users.upsertFromLogin(em, profile, 'seller', null);
         await links.link(em, user.id, shop.id, 'login');
         await limiter.clear(BOT_SCOPE, profile.telegramId, em);
@@ -105,7 +104,7 @@ export class AuthService {
       ]);
       return { ok: false, reason: 'wrong_credentials' };
     }
-    const user = await this.ds.transaction(async (em) => {
+    const user = await transaction(this.ds, async (em) => {
       const user = await users.upsertFromLogin(em, profile, 'admin', staff.id);
       await run(em, `UPDATE users SET last_login = now() WHERE id = $1`, [staff.id]);
       await limiter.clear(BOT_SCOPE, profile.telegramId, em);
@@ -169,7 +168,7 @@ export class AuthService {
     isStaff: boolean;
     isTelegramAdmin: boolean;
   } | null> {
-    if (!username || username.length > 150) return null;
+    if (!username) return null;
     const { rows } = await run(
       this.ds,
       `SELECT u.id, u.password_hash, u.is_active, u.is_staff,

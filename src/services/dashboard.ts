@@ -1,5 +1,4 @@
-import type { DataSource } from 'typeorm';
-import { run } from './sql.js';
+import { run, type Db } from './sql.js';
 
 export interface DashboardCounts {
   sellers: number;
@@ -25,7 +24,7 @@ export interface DashboardFigures {
 
 /** The back office's overview figures. */
 export class DashboardService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Db) {}
 
   /**
    * The figures in two statements: one pass over each of telegram_users and shops with FILTER

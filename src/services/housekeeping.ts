@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
-import { SessionStore } from '../db/session-store.js';
 import type { LoginLimiter } from './limiter.js';
+import { run, type Db } from './sql.js';
 
 export interface PruneResult {
   /** Bot sessions past their expiry. */
@@ -14,17 +13,16 @@ export interface PruneResult {
  * read again (both are checked against the clock when read), so removing them is only tidying.
  */
 export class HousekeepingService {
-  private readonly sessions: SessionStore<object>;
-
   constructor(
-    dataSource: DataSource,
+    private readonly db: Db,
     private readonly limiter: Pick<LoginLimiter, 'prune'>,
-  ) {
-    this.sessions = new SessionStore(dataSource, 0);
-  }
+  ) {}
 
   async prune(): Promise<PruneResult> {
-    const [botSessions, loginFailures] = await Promise.all([this.sessions.prune(), this.limiter.prune()]);
-    return { botSessions, loginFailures };
+    const [sessions, loginFailures] = await Promise.all([
+      run(this.db, `DELETE FROM bot_sessions WHERE expires_at <= now()`),
+      this.limiter.prune(),
+    ]);
+    return { botSessions: sessions.count, loginFailures };
   }
 }

@@ -1,4 +1,3 @@
-import type { DataSource } from 'typeorm';
 import { AuditService } from './audit.js';
 import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
@@ -8,6 +7,8 @@ import { ShopLinkService } from './links.js';
 import { NotificationService } from './notifications.js';
 import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
+import { transaction, type Db } from './sql.js';
+import { StorageService } from './storages.js';
 import { SubscriptionService } from './subscriptions.js';
 import { UserService } from './users.js';
 
@@ -36,10 +37,19 @@ export interface Services {
   audit: AuditService;
   dashboard: DashboardService;
   housekeeping: HousekeepingService;
+  storages: StorageService;
+  /**
+   * Runs `fn` in one transaction with a set of services bound to it: everything they write commits
+   * or rolls back together (loaddata). Inside another transaction it is a savepoint.
+   */
+  transaction<T>(fn: (tx: Services) => Promise<T>): Promise<T>;
 }
 
-/** The domain, over one DataSource: the only database access the bot and the panel's custom actions use. */
-export function createServices(dataSource: DataSource, options: ServicesOptions): Services {
+/**
+ * The domain, over one DataSource (or a transaction's EntityManager): the only database access the bot,
+ * the panel's custom actions and the CLI use.
+ */
+export function createServices(dataSource: Db, options: ServicesOptions): Services {
   const users = new UserService(dataSource, { newUsersActive: options.subscription.newUsersActive });
   const shops = new ShopService(dataSource);
   const links = new ShopLinkService(dataSource);
@@ -51,6 +61,7 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
   const audit = new AuditService(dataSource);
   const dashboard = new DashboardService(dataSource);
   const housekeeping = new HousekeepingService(dataSource, limiter);
+  const storages = new StorageService(dataSource);
   return {
     users,
     shops,
@@ -63,6 +74,8 @@ export function createServices(dataSource: DataSource, options: ServicesOptions)
     audit,
     dashboard,
     housekeeping,
+    storages,
+    transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
   };
 }
 
@@ -80,15 +93,18 @@ export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
 export { ShopLinkService } from './links.js';
 export { NotificationService, type DueNotice } from './notifications.js';
-export { API_KEY_MIN_LENGTH, ShopService } from './shops.js';
+export { ShopService } from './shops.js';
 export type { CreateShopInput, SetOutcome, ShopListItem, ShopPage, Viewer } from './shops.js';
 export { slugify } from './slug.js';
 export {
-  PASSWORD_MIN_LENGTH,
   StaffService,
   type CreateStaffUserInput,
+  type SaveOutcome,
   type StaffAccountStatus,
 } from './staff.js';
+export { StorageService, type StorageInput } from './storages.js';
+export * as validation from './rules.js';
+export { isUniqueViolation } from './sql.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
 export type {
   Invoice,
@@ -100,3 +116,4 @@ export type {
   SubscriptionStatus,
 } from './subscriptions.js';
 export { UserService, type Access, type TelegramProfile, type UserServiceOptions } from './users.js';
+export { TELEGRAM_ADMINS_GROUP } from '../db/entities/index.js';

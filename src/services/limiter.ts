@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { run } from './sql.js';
+import type { EntityManager } from 'typeorm';
+import { run, type Db } from './sql.js';
 
 export interface LoginLimiterOptions {
   /** Failures within the window that lock the key (LOGIN_MAX_FAILURES). */
@@ -21,7 +21,7 @@ export type LimiterScope = 'bot' | 'panel-ip' | 'panel-user' | (string & {});
  */
 export class LoginLimiter {
   constructor(
-    private readonly ds: DataSource,
+    private readonly ds: Db,
     private readonly options: LoginLimiterOptions,
   ) {}
 

@@ -1,11 +1,11 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { LinkSource } from '../db/entities/index.js';
 import { DomainError } from './errors.js';
-import { isForeignKeyViolation, run } from './sql.js';
+import { isForeignKeyViolation, run, type Db } from './sql.js';
 
 /** The seller ↔ shop links (an admin's links are kept but ignored: admins see every shop). */
 export class ShopLinkService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Db) {}
 
   /**
    * Links a shop to a user; linking again is a quiet 'already' (the first source is kept).
@@ -42,14 +42,5 @@ export class ShopLinkService {
       [telegramUserId, shopId],
     );
     return count > 0;
-  }
-
-  async listLinkedShopIds(telegramUserId: number): Promise<number[]> {
-    const { rows } = await run<{ shop_id: number }>(
-      this.ds,
-      `SELECT shop_id FROM shop_links WHERE telegram_user_id = $1 ORDER BY shop_id`,
-      [telegramUserId],
-    );
-    return rows.map((r) => r.shop_id);
   }
 }

@@ -1,9 +1,19 @@
-import type { DataSource } from 'typeorm';
 import { Shop } from '../db/entities/index.js';
 import { DomainError } from './errors.js';
+import { valid } from './rules.js';
 import { apiKeyPrefix, generateApiKey, hashApiKey } from './secrets.js';
-import { SLUG_MAX, SLUG_PATTERN, slugify } from './slug.js';
-import { columns, hydrate, isForeignKeyViolation, isUniqueViolation, run, uniqueIndexName } from './sql.js';
+import { slugify } from './slug.js';
+import type { SaveOutcome } from './staff.js';
+import {
+  columns,
+  hydrate,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  run,
+  transaction,
+  uniqueIndexName,
+  type Db,
+} from './sql.js';
 
 /** Who is looking: TelegramUser.id and role. An admin sees every shop, a seller only linked ones. */
 export type Viewer = { id: number; role: 'admin' | 'seller' };
@@ -23,8 +33,6 @@ export type CreateShopInput = {
   updatePrices?: boolean;
 };
 
-/** Shorter keys would be guessable despite the login limiter; generated keys have 35 characters. */
-export const API_KEY_MIN_LENGTH = 8;
 export const LIST_LIMIT_MAX = 100;
 
 /** The shop columns the bot may set, and nothing else can reach the SQL below. */
@@ -39,7 +47,7 @@ const visible = (admin: string, viewer: string) =>
   `(${admin}::boolean OR EXISTS (SELECT 1 FROM shop_links l WHERE l.shop_id = s.id AND l.telegram_user_id = ${viewer}))`;
 
 export class ShopService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(private readonly ds: Db) {}
 
   /**
    * One page of the shops the viewer may see, ordered by id, with the total, in one round trip.
@@ -85,17 +93,6 @@ export class ShopService {
       this.ds,
       `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $3 AND ${visible('$1', '$2')}`,
       [viewer.role === 'admin', viewer.id, shopId],
-    );
-    return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
-  }
-
-  /** For staff tools: the shop by id, no viewer check. */
-  async findById(shopId: number): Promise<Shop | null> {
-    if (!isId(shopId)) return null;
-    const { rows } = await run(
-      this.ds,
-      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $1`,
-      [shopId],
     );
     return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
   }
@@ -164,11 +161,11 @@ export class ShopService {
    * A taken key or an explicitly given taken slug is a DomainError('conflict').
    */
   async create(input: CreateShopInput): Promise<{ shop: Shop; apiKey: string }> {
-    const name = required(input.name, 'name', 1024);
-    const clientId = required(input.clientId, 'client id', 255);
-    const vendorName = required(input.vendorName, 'vendor name', 1024);
-    const apiKey = input.apiKey === undefined ? generateApiKey() : checkApiKey(input.apiKey);
-    const explicitSlug = input.slug === undefined ? undefined : checkSlug(input.slug);
+    const name = valid('shopName', input.name);
+    const clientId = valid('clientId', input.clientId);
+    const vendorName = valid('vendorName', input.vendorName);
+    const apiKey = input.apiKey === undefined ? generateApiKey() : valid('apiKey', input.apiKey);
+    const explicitSlug = input.slug === undefined ? undefined : valid('slug', input.slug);
 
     for (let attempt = 0; ; attempt++) {
       const slug = explicitSlug ?? (await this.freeSlug(slugify(name)));
@@ -212,10 +209,10 @@ export class ShopService {
    * `{ unlinkSellers: true }` to drop every link in the same transaction (they must prove the new key).
    */
   async setApiKey(shopId: number, apiKey?: string, opts: { unlinkSellers?: boolean } = {}): Promise<string> {
-    const key = apiKey === undefined ? generateApiKey() : checkApiKey(apiKey);
+    const key = apiKey === undefined ? generateApiKey() : valid('apiKey', apiKey);
     if (!isId(shopId)) throw new DomainError('not_found', `There is no shop #${shopId}.`);
     try {
-      const count = await this.ds.transaction(async (em) => {
+      const count = await transaction(this.ds, async (em) => {
         const { count } = await run(
           em,
           `UPDATE shops SET api_key_hash = $2, api_key_prefix = $3, updated_at = now() WHERE id = $1`,
@@ -264,6 +261,65 @@ export class ShopService {
     );
   }
 
+  /** The shops with these slugs (those that exist). */
+  async findBySlugs(slugs: string[]): Promise<Shop[]> {
+    if (slugs.length === 0) return [];
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.slug = ANY($1::varchar[])`,
+      [slugs],
+    );
+    return rows.map((r) => hydrate(this.ds, Shop, r));
+  }
+
+  /**
+   * Creates the shop with this slug, or brings the existing one in line with the input (flags only
+   * when given). `keyOf` names the other shop when the key already belongs to one: nothing is written.
+   */
+  async save(
+    input: CreateShopInput & { slug: string; apiKey: string },
+  ): Promise<SaveOutcome | { keyOf: string }> {
+    const slug = valid('slug', input.slug);
+    const apiKey = valid('apiKey', input.apiKey);
+    const fields = {
+      name: valid('shopName', input.name),
+      client_id: valid('clientId', input.clientId),
+      vendor_name: valid('vendorName', input.vendorName),
+    };
+    const hash = hashApiKey(apiKey);
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, Shop, 's')}, s.api_key_hash AS x_hash
+       FROM shops s WHERE s.slug = $1 OR s.api_key_hash = $2`,
+      [slug, hash],
+    );
+    const owner = rows.find((r) => r.x_hash === hash && r.slug !== slug);
+    if (owner) return { keyOf: owner.slug as string };
+    const row = rows.find((r) => r.slug === slug);
+    if (!row) {
+      await this.create({ ...input, slug, apiKey });
+      return 'created';
+    }
+    const patch: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(fields)) if (row[column] !== value) patch[column] = value;
+    if (input.isActive !== undefined && input.isActive !== row.is_active) patch.is_active = input.isActive;
+    if (input.updatePrices !== undefined && input.updatePrices !== row.update_prices) {
+      patch.update_prices = input.updatePrices;
+    }
+    if (row.x_hash !== hash) {
+      patch.api_key_hash = hash;
+      patch.api_key_prefix = apiKeyPrefix(apiKey);
+    }
+    const set = Object.keys(patch);
+    if (set.length === 0) return 'unchanged';
+    await run(
+      this.ds,
+      `UPDATE shops SET ${set.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
+      [row.id, ...Object.values(patch)],
+    );
+    return 'updated';
+  }
+
   /** The next free slug: base, base-2, base-3… (one query). */
   private async freeSlug(base: string): Promise<string> {
     const { rows } = await run<{ slug: string }>(
@@ -286,30 +342,4 @@ export class ShopService {
 
 function isId(n: number): boolean {
   return Number.isSafeInteger(n) && n > 0 && n <= 2147483647;
-}
-
-function required(value: string | undefined, what: string, max: number): string {
-  const v = (value ?? '').trim();
-  if (!v) throw new DomainError('invalid', `The ${what} is required.`);
-  if (v.length > max) throw new DomainError('invalid', `The ${what} is longer than ${max} characters.`);
-  return v;
-}
-
-function checkApiKey(apiKey: string): string {
-  const key = apiKey.trim();
-  if (key.length < API_KEY_MIN_LENGTH) {
-    throw new DomainError('invalid', `An API key needs at least ${API_KEY_MIN_LENGTH} characters.`);
-  }
-  return key;
-}
-
-function checkSlug(slug: string): string {
-  const s = slug.trim();
-  if (s.length > SLUG_MAX || !SLUG_PATTERN.test(s)) {
-    throw new DomainError(
-      'invalid',
-      `A slug is 1–${SLUG_MAX} lowercase latin letters and digits, joined by single dashes or underscores.`,
-    );
-  }
-  return s;
 }

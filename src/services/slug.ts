@@ -1,3 +1,5 @@
+import { SLUG_MAX } from './rules.js';
+
 /** Russian, Ukrainian and Belarusian letters in a common latin spelling (close to the passport standard). */
 const CYRILLIC: Record<string, string> = {
   а: 'a',
@@ -39,9 +41,6 @@ const CYRILLIC: Record<string, string> = {
   ю: 'yu',
   я: 'ya',
 };
-
-export const SLUG_MAX = 100;
-export const SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
 /**
  * A URL-safe latin slug: Cyrillic transliterated, accents dropped, anything else a single dash.

@@ -22,6 +22,11 @@ function dataSourceOf(db: Db): DataSource {
   return db instanceof EntityManager ? db.connection : db;
 }
 
+/** Runs `fn` in a transaction; inside another one (an EntityManager of a transaction) as a savepoint. */
+export function transaction<T>(db: Db, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  return managerOf(db).transaction(fn);
+}
+
 /**
  * Runs one statement. Inside `dataSource.transaction(em => …)` pass `em`: the statement then runs on
  * the transaction's connection. (The embedded database runs one transaction at a time, so a query on

@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
-import { Group, TELEGRAM_ADMINS_GROUP, User } from '../db/entities/index.js';
+import { Group, User } from '../db/entities/index.js';
 import { DomainError } from './errors.js';
-import { BCRYPT_ROUNDS, hashPassword } from './secrets.js';
-import { columns, hydrate, isUniqueViolation, run } from './sql.js';
+import { valid } from './rules.js';
+import { BCRYPT_ROUNDS, hashPassword, verifyPassword } from './secrets.js';
+import { columns, hydrate, isUniqueViolation, run, type Db } from './sql.js';
 
 export interface StaffServiceOptions {
   /** bcrypt cost for new hashes; tests lower it, production keeps the default. */
@@ -18,27 +18,23 @@ export type CreateStaffUserInput = {
   isActive?: boolean;
 };
 
-/** Django's rule: 1–150 letters, digits and @ . + - _ */
-const USERNAME = /^[\p{L}\p{N}_@.+-]{1,150}$/u;
-export const PASSWORD_MIN_LENGTH = 8;
-/** bcrypt reads only the first 72 bytes; a longer password would silently be cut. */
-export const PASSWORD_MAX_BYTES = 72;
+export type SaveOutcome = 'created' | 'updated' | 'unchanged';
 
 /** Staff accounts (panel users, and the credentials admins log in to the bot with) and their groups. */
 export class StaffService {
   private readonly rounds: number;
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly ds: Db,
     options: StaffServiceOptions = {},
   ) {
     this.rounds = options.bcryptRounds ?? BCRYPT_ROUNDS;
   }
 
   async createUser(input: CreateStaffUserInput): Promise<User> {
-    const username = checkUsername(input.username);
-    const email = checkEmail(input.email);
-    const hash = await hashPassword(checkPassword(input.password), this.rounds);
+    const username = valid('username', input.username);
+    const email = valid('email', input.email ?? '');
+    const hash = await hashPassword(valid('password', input.password), this.rounds);
     try {
       const { rows } = await run(
         this.ds,
@@ -64,7 +60,7 @@ export class StaffService {
   }
 
   async setPassword(username: string, password: string): Promise<void> {
-    const hash = await hashPassword(checkPassword(password), this.rounds);
+    const hash = await hashPassword(valid('password', password), this.rounds);
     const { count } = await run(this.ds, `UPDATE users SET password_hash = $2 WHERE username = $1`, [
       username,
       hash,
@@ -92,37 +88,9 @@ export class StaffService {
     return row.added;
   }
 
-  /** True when removed, false when the user was not a member (or either doesn't exist). */
-  async removeFromGroup(username: string, groupName: string): Promise<boolean> {
-    const { count } = await run(
-      this.ds,
-      `DELETE FROM user_groups ug USING users u, groups g
-       WHERE ug.user_id = u.id AND ug.group_id = g.id AND u.username = $1 AND g.name = $2`,
-      [username, groupName],
-    );
-    return count > 0;
-  }
-
-  /** An active staff account in `telegram_admins`: what admin access in the bot requires. */
-  async isTelegramAdmin(staffUserId: number): Promise<boolean> {
-    const { rows } = await run<{ ok: boolean }>(
-      this.ds,
-      `SELECT EXISTS (
-         SELECT 1 FROM users u
-         JOIN user_groups ug ON ug.user_id = u.id
-         JOIN groups g ON g.id = ug.group_id
-         WHERE u.id = $1 AND u.is_active AND g.name = $2) AS ok`,
-      [staffUserId, TELEGRAM_ADMINS_GROUP],
-    );
-    return rows[0]!.ok;
-  }
-
   /** The group, created if missing. */
   async ensureGroup(name: string): Promise<Group> {
-    const groupName = name.trim();
-    if (!groupName || groupName.length > 150) {
-      throw new DomainError('invalid', 'A group name is 1–150 characters.');
-    }
+    const groupName = valid('groupName', name);
     const { rows } = await run(
       this.ds,
       `WITH ins AS (
@@ -134,6 +102,55 @@ export class StaffService {
     // Created by someone else after this statement's snapshot was taken: read it again.
     const again = await run(this.ds, `SELECT id, name FROM groups WHERE name = $1`, [groupName]);
     return hydrate(this.ds, Group, again.rows[0]!);
+  }
+
+  /** The groups of these names that exist. */
+  async findGroups(names: string[]): Promise<Group[]> {
+    if (names.length === 0) return [];
+    const { rows } = await run(this.ds, `SELECT id, name FROM groups WHERE name = ANY($1::varchar[])`, [
+      names,
+    ]);
+    return rows.map((r) => hydrate(this.ds, Group, r));
+  }
+
+  /**
+   * Creates the account, or brings an existing one (by username) in line with the input: email and
+   * flags when given, and the password unless the stored hash already verifies it (so saving the same
+   * input again writes nothing).
+   */
+  async saveUser(input: CreateStaffUserInput): Promise<SaveOutcome> {
+    const username = valid('username', input.username);
+    const password = valid('password', input.password);
+    const { rows } = await run(
+      this.ds,
+      `SELECT ${columns(this.ds, User, 'u')}, u.password_hash AS x_hash FROM users u WHERE u.username = $1`,
+      [username],
+    );
+    if (!rows[0]) {
+      await this.createUser({ ...input, username, password });
+      return 'created';
+    }
+    const existing = hydrate(this.ds, User, rows[0]);
+    const patch: Record<string, unknown> = {};
+    if (input.email !== undefined) {
+      const email = valid('email', input.email);
+      if (email !== existing.email) patch.email = email;
+    }
+    const flags = { isActive: 'is_active', isStaff: 'is_staff', isSuperuser: 'is_superuser' } as const;
+    for (const [flag, column] of Object.entries(flags) as [keyof typeof flags, string][]) {
+      if (input[flag] !== undefined && input[flag] !== existing[flag]) patch[column] = input[flag];
+    }
+    if (!(await verifyPassword(password, rows[0].x_hash as string))) {
+      patch.password_hash = await hashPassword(password, this.rounds);
+    }
+    const columnsToSet = Object.keys(patch);
+    if (columnsToSet.length === 0) return 'unchanged';
+    await run(
+      this.ds,
+      `UPDATE users SET ${columnsToSet.map((c, i) => `${c} = $${i + 2}`).join(', ')} WHERE id = $1`,
+      [existing.id, ...Object.values(patch)],
+    );
+    return 'updated';
   }
 
   /**
@@ -163,29 +180,4 @@ export interface StaffAccountStatus {
   isActive: boolean;
   isStaff: boolean;
   isSuperuser: boolean;
-}
-
-function checkUsername(username: string): string {
-  if (!USERNAME.test(username)) {
-    throw new DomainError('invalid', 'A username is 1–150 letters, digits and @ . + - _ characters.');
-  }
-  return username;
-}
-
-function checkEmail(email: string | undefined): string {
-  const e = (email ?? '').trim();
-  if (e && (e.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(e))) {
-    throw new DomainError('invalid', `"${e}" is not an email address.`);
-  }
-  return e;
-}
-
-function checkPassword(password: string): string {
-  if ([...password].length < PASSWORD_MIN_LENGTH) {
-    throw new DomainError('invalid', `A password needs at least ${PASSWORD_MIN_LENGTH} characters.`);
-  }
-  if (Buffer.byteLength(password, 'utf8') > PASSWORD_MAX_BYTES) {
-    throw new DomainError('invalid', `A password may be at most ${PASSWORD_MAX_BYTES} bytes long.`);
-  }
-  return password;
 }

@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm';
 import { TelegramUser } from '../db/entities/index.js';
-import { columns, hydrate, run } from './sql.js';
+import { columns, hydrate, run, transaction, type Db } from './sql.js';
 
 export interface SubscriptionOptions {
   /** In minor units (kopecks for RUB). */
@@ -52,7 +51,7 @@ export function parseSubscriptionPayload(payload: string): number | null {
  */
 export class SubscriptionService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly ds: Db,
     private readonly options: SubscriptionOptions,
   ) {}
 
@@ -96,7 +95,7 @@ export class SubscriptionService {
    * One transaction; concurrent duplicates wait on the unique index and then do nothing.
    */
   async recordPayment(p: PaymentInput): Promise<PaymentResult> {
-    return this.ds.transaction(async (em) => {
+    return transaction(this.ds, async (em) => {
       const ins = await run<{ id: number }>(
         em,
         `INSERT INTO payments

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { TELEGRAM_ADMINS_GROUP, TelegramUser, type Role } from '../db/entities/index.js';
 import { DomainError } from './errors.js';
 import { columns, hydrate, run, type Db } from './sql.js';
@@ -33,7 +33,7 @@ const lang = (s: string | undefined | null) => (s ? s.slice(0, 16) : null);
 
 export class UserService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly ds: Db,
     private readonly options: UserServiceOptions,
   ) {}
 
@@ -42,15 +42,6 @@ export class UserService {
       this.ds,
       `SELECT ${columns(this.ds, TelegramUser)} FROM telegram_users WHERE telegram_id = $1`,
       [telegramId],
-    );
-    return rows[0] ? hydrate(this.ds, TelegramUser, rows[0]) : null;
-  }
-
-  async findById(id: number): Promise<TelegramUser | null> {
-    const { rows } = await run(
-      this.ds,
-      `SELECT ${columns(this.ds, TelegramUser)} FROM telegram_users WHERE id = $1`,
-      [id],
     );
     return rows[0] ? hydrate(this.ds, TelegramUser, rows[0]) : null;
   }

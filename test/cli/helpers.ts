@@ -1,12 +1,20 @@
 import type { Prompt, CommandDeps } from '../../src/cli/command.js';
+import { createServices } from '../../src/services/index.js';
 import type { Database } from '../support/db.js';
 import { sql } from '../support/sql.js';
+
+/** The services as the CLI builds them from the default configuration (production bcrypt cost). */
+const cliServiceOptions = {
+  subscription: { price: 10000, currency: 'RUB', periodDays: 30, newUsersActive: true },
+  login: { maxFailures: 5, windowMinutes: 15 },
+};
 
 /** Deps for calling a command in-process, with everything it prints kept for the assertions. */
 export function cliDeps(db: Database, extra: Partial<CommandDeps> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   const deps: CommandDeps = {
+    services: createServices(db.dataSource, cliServiceOptions),
     dataSource: db.dataSource,
     out: (line) => out.push(line),
     err: (line) => err.push(line),

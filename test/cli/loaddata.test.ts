@@ -182,7 +182,7 @@ describe('loaddata', () => {
         return f;
       },
       [
-        'shops[4].slug: expected lowercase latin letters and digits, separated by single hyphens',
+        'shops[4].slug: expected lowercase latin letters and digits, separated by single hyphens or underscores',
         'shops[4].apiKey: expected at least 16 characters',
       ],
     ],

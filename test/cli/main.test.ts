@@ -91,4 +91,21 @@ describe('the cli entry point (child process)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Unknown option '--force'[\s\S]*Usage: loaddata FILE\.json/);
   }, 60_000);
+
+  it('on a database never migrated, says so and names the command before asking anything', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const freshEnv = { DATABASE_URL: fresh.url };
+      const sentence = 'Error: the database has not been migrated yet; run "npm run migrate" first.\n';
+      const asked = await cli(['createsuperuser'], freshEnv, 'someone\n');
+      expect(asked).toEqual({ code: 1, stdout: '', stderr: sentence });
+      expect(await cli(['ban', '7000000001'], freshEnv)).toEqual({ code: 1, stdout: '', stderr: sentence });
+      // The commands that make or show the schema still run.
+      const shown = await cli(['showmigrations'], freshEnv);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/^ \[ \] /);
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
 });

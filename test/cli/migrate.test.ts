@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { migrate } from '../../src/cli/commands/migrate.js';
 import { showmigrations } from '../../src/cli/commands/showmigrations.js';
-import { openScratchDatabase } from '../../src/cli/scratch.js';
+import { openScratchDatabase } from '../../src/db/scratch.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps } from './helpers.js';
 import { sql } from '../support/sql.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ban, unban } from '../../src/cli/commands/ban.js';
 import { createshop } from '../../src/cli/commands/createshop.js';
-import { slugify } from '../../src/cli/rules.js';
+import { slugify } from '../../src/services/index.js';
 import { hashApiKey } from '../../src/services/secrets.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { cliDeps, resetData, tablesContaining } from './helpers.js';

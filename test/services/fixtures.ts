@@ -11,6 +11,7 @@ import {
   type TelegramProfile,
 } from '../../src/services/index.js';
 import { createTestDatabase, truncateAll, type Database } from '../support/db.js';
+import { sql } from '../support/sql.js';
 
 /** The services' configuration in tests: a small login limit and cheap bcrypt. */
 export const testOptions: ServicesOptions = {
@@ -92,4 +93,14 @@ export async function makeAdmin(
   const staff = await makeStaff(ctx, username);
   const user = await ctx.s.users.upsertFromLogin(undefined, p, 'admin', staff.id);
   return { user, staff };
+}
+
+/** Ids of the shops linked to a TelegramUser (by TelegramUser.id), in id order, read from the table. */
+export async function linkedShopIds(ctx: Ctx, telegramUserId: number): Promise<number[]> {
+  const rows = await sql<{ shop_id: number }>(
+    ctx,
+    `SELECT shop_id FROM shop_links WHERE telegram_user_id = $1 ORDER BY shop_id`,
+    [telegramUserId],
+  );
+  return rows.map((r) => r.shop_id);
 }

@@ -2,6 +2,7 @@ import { Resource } from '@adminjs/typeorm';
 import { ValidationError, type BaseRecord, type Filter } from 'adminjs';
 import { Equal, ILike, QueryFailedError, Raw, type BaseEntity } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { isForeignKeyViolation, isUniqueViolation } from '../../services/sql.js';
 
 type FilterElement = Filter['filters'][string] & { custom?: unknown };
 interface SortParams {
@@ -109,7 +110,7 @@ export class SafeTypeormAdapter extends Resource {
 
 function describeDbError(error: QueryFailedError): string {
   const e = error.driverError as { code?: string; detail?: string } | undefined;
-  if (e?.code === '23505') return `Already taken: ${e.detail ?? error.message}`;
-  if (e?.code === '23503') return `Still referenced: ${e.detail ?? error.message}`;
+  if (isUniqueViolation(error)) return `Already taken: ${e?.detail ?? error.message}`;
+  if (isForeignKeyViolation(error)) return `Still referenced: ${e?.detail ?? error.message}`;
   return error.message;
 }

@@ -1,6 +1,7 @@
 import type { ResourceWithOptions } from 'adminjs';
 import { Group } from '../../db/entities/index.js';
 import { superuserOnly } from './access.js';
+import { checkRules } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
@@ -15,8 +16,8 @@ export function groups(deps: ResourceDeps): ResourceWithOptions {
       titleProperty: 'name',
       editProperties: fields,
       actions: superuserOnly({
-        new: { before: [onlyFields(fields)] },
-        edit: { before: [onlyFields(fields)] },
+        new: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
+        edit: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
       }),
       translations: labels({ Group: 'Groups' }),
     },

@@ -2,6 +2,7 @@ import { ValidationError, type ActionContext, type ActionRequest, type ResourceW
 import { Shop } from '../../db/entities/index.js';
 import type { StaffAdmin } from '../types.js';
 import { SafeTypeormAdapter } from './adapter.js';
+import { checkRules } from '../rules.js';
 import { refusal } from './confirm-actions.js';
 import {
   flag,
@@ -24,6 +25,12 @@ const actor = (context: ActionContext) => (context.currentAdmin as unknown as St
  */
 export function shops(deps: ResourceDeps): ResourceWithOptions {
   const formFields = ['name', 'slug', 'clientId', 'vendorName', 'isActive', 'updatePrices'];
+  const shopRules = {
+    name: 'shopName',
+    slug: 'slug',
+    clientId: 'clientId',
+    vendorName: 'vendorName',
+  } as const;
   return panelResource(
     new SafeTypeormAdapter(Shop),
     {
@@ -79,7 +86,7 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
       },
       actions: {
         new: { layout: [...formFields, 'apiKey'], handler: createShop(deps) },
-        edit: { layout: formFields, before: [onlyFields(formFields)] },
+        edit: { layout: formFields, before: [onlyFields(formFields), checkRules(shopRules)] },
         delete: { handler: deleteShop(deps) },
         bulkDelete: { handler: deleteShops(deps) },
         links: linksAction('shopId'),

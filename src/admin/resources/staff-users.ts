@@ -2,6 +2,7 @@ import { ValidationError, type ActionRequest, type Before, type ResourceWithOpti
 import { User } from '../../db/entities/index.js';
 import { hashPassword } from '../../services/secrets.js';
 import { superuserOnly } from './access.js';
+import { checkRules, refuseBroken } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
@@ -17,9 +18,7 @@ const hashTypedPassword =
       if (required) throw new ValidationError({ password: { message: 'Required', type: 'required' } });
       return { ...request, payload };
     }
-    if (password.length < 8) {
-      throw new ValidationError({ password: { message: 'At least 8 characters', type: 'length' } });
-    }
+    refuseBroken('password', 'password', password);
     payload.passwordHash = await hashPassword(password);
     return { ...request, payload };
   };
@@ -27,6 +26,7 @@ const hashTypedPassword =
 /** Staff accounts (the panel's users): superusers only. */
 export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
   const fields = ['username', 'email', 'isActive', 'isStaff', 'isSuperuser', 'password'];
+  const staffRules = { username: 'username', email: 'email' } as const;
   return panelResource(
     new SafeTypeormAdapter(User),
     {
@@ -65,8 +65,8 @@ export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
         },
       },
       actions: superuserOnly({
-        new: { before: [onlyFields(fields), hashTypedPassword(true)] },
-        edit: { before: [onlyFields(fields), hashTypedPassword(false)] },
+        new: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(true)] },
+        edit: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(false)] },
       }),
       translations: labels({ User: 'Staff accounts' }),
     },

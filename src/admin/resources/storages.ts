@@ -1,5 +1,6 @@
 import type { ResourceWithOptions } from 'adminjs';
 import { Storage } from '../../db/entities/index.js';
+import { checkRules } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
@@ -16,7 +17,10 @@ export function storages(deps: ResourceDeps): ResourceWithOptions {
       listProperties: ['id', 'name', 'ozonId', 'shopId'],
       filterProperties: ['name', 'ozonId', 'shopId'],
       editProperties: fields,
-      actions: { new: { before: [onlyFields(fields)] }, edit: { before: [onlyFields(fields)] } },
+      actions: {
+        new: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
+        edit: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
+      },
       translations: labels({ Storage: 'Storages' }),
     },
     deps,

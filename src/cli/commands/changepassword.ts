@@ -1,8 +1,5 @@
-import { User } from '../../db/entities/index.js';
-import { hashPassword } from '../../services/secrets.js';
 import { askNewPassword, requirePrompt } from '../ask.js';
 import { CommandError, defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
-import { check, passwordSchema } from '../rules.js';
 
 export const changepassword = defineCommand(
   {
@@ -21,23 +18,18 @@ export const changepassword = defineCommand(
       strict: true,
     });
     const [username] = expectPositionals(positionals, ['USERNAME']);
-    const user = await deps.dataSource.manager.findOne(User, { where: { username } });
-    if (!user) throw new CommandError(`Error: no user named "${username}".`);
+    const { staff } = deps.services;
+    if (!(await staff.findByUsername(username)))
+      throw new CommandError(`Error: no user named "${username}".`);
 
-    let password: string;
-    if (values.password !== undefined) {
-      const problem = check(passwordSchema, values.password, 'password');
-      if (problem) throw new CommandError(`Error: ${problem}`);
-      password = values.password;
-    } else {
+    // A password given as a flag is checked by the service, with the same sentence.
+    let password = values.password;
+    if (password === undefined) {
       const prompt = requirePrompt(deps, 'pass --password, or run it at a terminal.');
       deps.out(`Changing the password for "${username}".`);
       password = await askNewPassword(deps, prompt);
     }
-    const passwordHash = await hashPassword(password);
-    await deps.dataSource.transaction(async (tx) => {
-      await tx.update(User, { id: user.id }, { passwordHash });
-    });
+    await staff.setPassword(username, password);
     deps.out(`Password changed for "${username}".`);
     return 0;
   },

@@ -1,14 +1,5 @@
-import { Shop } from '../../db/entities/index.js';
-import { apiKeyPrefix, generateApiKey, hashApiKey } from '../../services/secrets.js';
-import {
-  CommandError,
-  UsageError,
-  defineCommand,
-  expectPositionals,
-  isUniqueViolation,
-  parseCommandArgs,
-} from '../command.js';
-import { apiKeySchema, check, slugify, slugSchema } from '../rules.js';
+import { isDomainError, slugify, validation } from '../../services/index.js';
+import { CommandError, UsageError, defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
 
 export const createshop = defineCommand(
   {
@@ -45,39 +36,42 @@ export const createshop = defineCommand(
       Boolean,
     );
     if (missing.length > 0) throw new UsageError(`Missing ${missing.join(', ')}.`);
+    const { shops } = deps.services;
+    // The CLI names the slug itself (as the service would derive it) so that a taken one is an error
+    // to fix with --slug rather than a silent "-2".
     const slug = values.slug?.trim() ?? slugify(name!);
-    const apiKey = values['api-key']?.trim() ?? generateApiKey();
-    const problem = check(slugSchema, slug, 'slug') ?? check(apiKeySchema, apiKey, 'api key');
-    if (problem) throw new CommandError(`Error: ${problem}`);
-
-    const apiKeyHash = hashApiKey(apiKey);
+    const given = values['api-key'];
+    const input = { name: name!, slug, clientId: clientId!, vendorName: vendorName!, apiKey: given };
+    // The rules first, so that a bad value is reported before a taken one.
+    for (const [rule, value] of [
+      ['slug', slug],
+      ['apiKey', given],
+    ] as const) {
+      if (value !== undefined) validation.valid(rule, value);
+    }
+    if ((await shops.findBySlugs([slug])).length > 0) {
+      throw new CommandError(
+        `Error: a shop with the slug "${slug}" already exists (choose one with --slug).`,
+      );
+    }
+    if (given !== undefined && (await shops.findByApiKey(given))) {
+      throw new CommandError('Error: another shop already has this API key.');
+    }
+    let apiKey: string;
     try {
-      await deps.dataSource.transaction(async (tx) => {
-        if (await tx.exists(Shop, { where: { slug } })) {
-          throw new CommandError(
-            `Error: a shop with the slug "${slug}" already exists (choose one with --slug).`,
-          );
-        }
-        if (await tx.exists(Shop, { where: { apiKeyHash } })) {
-          throw new CommandError('Error: another shop already has this API key.');
-        }
-        await tx.insert(Shop, {
-          name,
-          slug,
-          apiKeyHash,
-          apiKeyPrefix: apiKeyPrefix(apiKey),
-          clientId,
-          vendorName,
-          isActive: !values.inactive,
-          updatePrices: values['update-prices'] ?? false,
-        });
-      });
+      ({ apiKey } = await shops.create({
+        ...input,
+        isActive: !values.inactive,
+        updatePrices: values['update-prices'] ?? false,
+      }));
     } catch (e) {
-      if (isUniqueViolation(e)) throw new CommandError('Error: the slug or the API key was taken meanwhile.');
+      if (isDomainError(e, 'conflict')) {
+        throw new CommandError('Error: the slug or the API key was taken meanwhile.');
+      }
       throw e;
     }
     deps.out(`Shop "${name}" created with the slug "${slug}".`);
-    if (!values['api-key']) {
+    if (given === undefined) {
       deps.out(`API key (shown once, only its hash is stored): ${apiKey}`);
     }
     return 0;

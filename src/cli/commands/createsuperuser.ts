@@ -1,17 +1,9 @@
-import type { EntityManager } from 'typeorm';
-import { TELEGRAM_ADMINS_GROUP, User } from '../../db/entities/index.js';
-import { hashPassword } from '../../services/secrets.js';
+import { TELEGRAM_ADMINS_GROUP } from '../../services/index.js';
+import { isDomainError, validation, type StaffService } from '../../services/index.js';
 import { askNewPassword, askValid, requirePrompt } from '../ask.js';
-import {
-  CommandError,
-  UsageError,
-  defineCommand,
-  expectPositionals,
-  isUniqueViolation,
-  parseCommandArgs,
-} from '../command.js';
-import { addToGroup } from '../memberships.js';
-import { check, emailSchema, passwordSchema, usernameSchema } from '../rules.js';
+import { CommandError, UsageError, defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
+
+const { problem } = validation;
 
 export const SUPERUSER_ENV = {
   username: 'MARKET_BOT_SUPERUSER_USERNAME',
@@ -51,7 +43,7 @@ export const createsuperuser = defineCommand(
     });
     expectPositionals(positionals, []);
     const env = deps.env ?? {};
-    const em = deps.dataSource.manager;
+    const { staff } = deps.services;
 
     let username: string;
     let email: string;
@@ -73,58 +65,53 @@ export const createsuperuser = defineCommand(
         throw new CommandError(`Error: set ${SUPERUSER_ENV.password} (or pass --password) with --no-input.`);
       }
       password = p;
-      for (const problem of [
-        check(usernameSchema, username, 'username'),
-        check(emailSchema, email, 'email'),
-        check(passwordSchema, password, 'password'),
+      for (const wrong of [
+        problem('username', username),
+        problem('email', email),
+        problem('password', password),
       ]) {
-        if (problem) throw new CommandError(`Error: ${problem}`);
+        if (wrong) throw new CommandError(`Error: ${wrong}`);
       }
-      if (await usernameTaken(em, username)) throw new CommandError(`Error: ${taken(username)}`);
+      if (await staff.findByUsername(username)) throw new CommandError(`Error: ${taken(username)}`);
     } else {
       const prompt = requirePrompt(
         deps,
         `pass --username and --no-input with ${SUPERUSER_ENV.password} set, or run it at a terminal.`,
       );
       const validUsername = async (u: string) =>
-        check(usernameSchema, u, 'username') ?? ((await usernameTaken(em, u)) ? taken(u) : undefined);
+        problem('username', u) ?? ((await staff.findByUsername(u)) ? taken(u) : undefined);
       if (values.username !== undefined) {
         username = values.username.trim();
-        const problem = await validUsername(username);
-        if (problem) throw new CommandError(`Error: ${problem}`);
+        const wrong = await validUsername(username);
+        if (wrong) throw new CommandError(`Error: ${wrong}`);
       } else {
         username = (await askValid(deps, prompt, 'Username: ', (u) => validUsername(u.trim()))).trim();
       }
       if (values.email !== undefined) {
         email = values.email.trim();
-        const problem = check(emailSchema, email, 'email');
-        if (problem) throw new CommandError(`Error: ${problem}`);
+        const wrong = problem('email', email);
+        if (wrong) throw new CommandError(`Error: ${wrong}`);
       } else {
-        email = (
-          await askValid(deps, prompt, 'Email address: ', (e) => check(emailSchema, e.trim(), 'email'))
-        ).trim();
+        email = (await askValid(deps, prompt, 'Email address: ', (e) => problem('email', e.trim()))).trim();
       }
       password = await askNewPassword(deps, prompt);
     }
 
-    const passwordHash = await hashPassword(password);
     try {
-      await deps.dataSource.transaction(async (tx) => {
-        const user = await tx.save(
-          tx.create(User, {
-            username,
-            email,
-            passwordHash,
-            isActive: true,
-            isStaff: true,
-            isSuperuser: true,
-          }),
-        );
-        if (values['telegram-admin']) await addToGroup(tx, user.id, TELEGRAM_ADMINS_GROUP, { create: true });
+      await deps.services.transaction(async (tx) => {
+        await tx.staff.createUser({
+          username,
+          email,
+          password,
+          isActive: true,
+          isStaff: true,
+          isSuperuser: true,
+        });
+        if (values['telegram-admin']) await joinTelegramAdmins(tx.staff, username);
       });
     } catch (e) {
       // Someone took the name between the check and the insert.
-      if (isUniqueViolation(e)) throw new CommandError(`Error: ${taken(username)}`);
+      if (isDomainError(e, 'conflict')) throw new CommandError(`Error: ${taken(username)}`);
       throw e;
     }
     deps.out(`Superuser "${username}" created.`);
@@ -137,6 +124,7 @@ function taken(username: string): string {
   return `the username "${username}" is already taken.`;
 }
 
-async function usernameTaken(em: EntityManager, username: string): Promise<boolean> {
-  return em.exists(User, { where: { username } });
+async function joinTelegramAdmins(staff: StaffService, username: string): Promise<void> {
+  await staff.ensureGroup(TELEGRAM_ADMINS_GROUP);
+  await staff.addToGroup(username, TELEGRAM_ADMINS_GROUP);
 }

@@ -1,14 +1,6 @@
 import fs from 'node:fs/promises';
-import { In, type EntityManager } from 'typeorm';
-import { Group, Shop, Storage, User, UserGroup } from '../../db/entities/index.js';
-import { apiKeyPrefix, hashApiKey, hashPassword, verifyPassword } from '../../services/secrets.js';
-import {
-  CommandError,
-  defineCommand,
-  expectPositionals,
-  isUniqueViolation,
-  parseCommandArgs,
-} from '../command.js';
+import { isDomainError, isUniqueViolation, type Services } from '../../services/index.js';
+import { CommandError, defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
 import { validateFixture, type Fixture } from '../fixture.js';
 
 const KINDS = ['groups', 'users', 'shops', 'storages'] as const;
@@ -57,10 +49,10 @@ export const loaddata = defineCommand(
 
     let counts: LoadCounts;
     try {
-      counts = await deps.dataSource.transaction((tx) => load(tx, checked.fixture));
+      counts = await deps.services.transaction((tx) => load(tx, checked.fixture));
     } catch (e) {
       if (e instanceof LoadProblems) throw problemsError(file, e.problems);
-      if (isUniqueViolation(e)) {
+      if (isDomainError(e, 'conflict') || isUniqueViolation(e)) {
         throw new CommandError(
           `Error: ${file} conflicts with the database (${(e as Error).message}); nothing was loaded.`,
         );
@@ -107,11 +99,11 @@ function problemsError(file: string, problems: string[]): CommandError {
 }
 
 /**
- * Runs inside one transaction. References are checked against the file and the database before the
- * first write; a conflict found while writing (a key that belongs to another shop) throws, and the
- * transaction takes back everything written before it.
+ * Runs inside one transaction, through services bound to it. References are checked against the file
+ * and the database before the first write; a conflict found while writing (a key that belongs to
+ * another shop) throws, and the transaction takes back everything written before it.
  */
-async function load(tx: EntityManager, f: Fixture): Promise<LoadCounts> {
+async function load(tx: Services, f: Fixture): Promise<LoadCounts> {
   const counts = Object.fromEntries(
     KINDS.map((k) => [k, { created: 0, updated: 0, unchanged: 0 }]),
   ) as LoadCounts;
@@ -122,14 +114,9 @@ async function load(tx: EntityManager, f: Fixture): Promise<LoadCounts> {
 
   // What the database already has, by natural key.
   const groupNames = [...new Set([...groups.map((g) => g.name), ...users.flatMap((u) => u.groups ?? [])])];
-  const dbGroups = new Map(
-    (groupNames.length ? await tx.find(Group, { where: { name: In(groupNames) } }) : []).map((g) => [
-      g.name,
-      g,
-    ]),
-  );
+  const dbGroups = new Set((await tx.staff.findGroups(groupNames)).map((g) => g.name));
   const shopSlugs = [...new Set([...shops.map((s) => s.slug), ...storages.map((s) => s.shop)])];
-  const dbShops = new Map((await findShops(tx, 'slug', shopSlugs)).map((s) => [s.slug, s]));
+  const dbShops = new Set((await tx.shops.findBySlugs(shopSlugs)).map((s) => s.slug));
 
   const problems: string[] = [];
   const fileGroups = new Set(groups.map((g) => g.name));
@@ -148,155 +135,39 @@ async function load(tx: EntityManager, f: Fixture): Promise<LoadCounts> {
   });
   if (problems.length > 0) throw new LoadProblems(problems);
 
-  // Groups.
-  const groupIds = new Map<string, number>([...dbGroups].map(([name, g]) => [name, g.id]));
   for (const g of groups) {
-    if (groupIds.has(g.name)) counts.groups.unchanged++;
+    if (dbGroups.has(g.name)) counts.groups.unchanged++;
     else {
-      const saved = await tx.save(tx.create(Group, { name: g.name }));
-      groupIds.set(g.name, saved.id);
+      await tx.staff.ensureGroup(g.name);
       counts.groups.created++;
     }
   }
 
   // Users: a password that already verifies against the stored hash keeps that hash, so a second
-  // load writes nothing.
-  const dbUsers = new Map(
-    (users.length
-      ? await tx
-          .getRepository(User)
-          .createQueryBuilder('u')
-          .addSelect('u.passwordHash')
-          .where('u.username IN (:...names)', { names: users.map((u) => u.username) })
-          .getMany()
-      : []
-    ).map((u) => [u.username, u]),
-  );
+  // load writes nothing. Memberships not in the file are kept.
   for (const u of users) {
-    const existing = dbUsers.get(u.username);
-    let userId: number;
-    let changed = false;
-    if (!existing) {
-      const saved = await tx.save(
-        tx.create(User, {
-          username: u.username,
-          email: u.email ?? '',
-          passwordHash: await hashPassword(u.password),
-          isActive: u.isActive ?? true,
-          isStaff: u.isStaff ?? false,
-          isSuperuser: u.isSuperuser ?? false,
-        }),
-      );
-      userId = saved.id;
-    } else {
-      userId = existing.id;
-      const patch: Partial<User> = {};
-      if (u.email !== undefined && u.email !== existing.email) patch.email = u.email;
-      for (const flag of ['isActive', 'isStaff', 'isSuperuser'] as const) {
-        if (u[flag] !== undefined && u[flag] !== existing[flag]) patch[flag] = u[flag];
-      }
-      if (!(await verifyPassword(u.password, existing.passwordHash))) {
-        patch.passwordHash = await hashPassword(u.password);
-      }
-      if (Object.keys(patch).length > 0) {
-        await tx.update(User, { id: userId }, patch);
-        changed = true;
-      }
+    let outcome = await tx.staff.saveUser(u);
+    for (const name of new Set(u.groups ?? [])) {
+      if ((await tx.staff.addToGroup(u.username, name)) && outcome === 'unchanged') outcome = 'updated';
     }
-    const wanted = [...new Set(u.groups ?? [])].map((name) => groupIds.get(name)!);
-    if (wanted.length > 0) {
-      const have = new Set(
-        (await tx.find(UserGroup, { where: { userId, groupId: In(wanted) } })).map((m) => m.groupId),
-      );
-      const missing = wanted.filter((id) => !have.has(id));
-      if (missing.length > 0) {
-        await tx.insert(
-          UserGroup,
-          missing.map((groupId) => ({ userId, groupId })),
-        );
-        changed = true;
-      }
-    }
-    if (!existing) counts.users.created++;
-    else if (changed) counts.users.updated++;
-    else counts.users.unchanged++;
+    counts.users[outcome]++;
   }
 
-  // Shops.
-  const hashes = shops.map((s) => hashApiKey(s.apiKey));
-  const byHash = new Map((await findShops(tx, 'apiKeyHash', hashes)).map((s) => [s.apiKeyHash, s]));
-  const shopIds = new Map<string, number>([...dbShops].map(([slug, s]) => [slug, s.id]));
   for (const [i, s] of shops.entries()) {
-    const apiKeyHash = hashes[i];
-    const owner = byHash.get(apiKeyHash);
-    if (owner && owner.slug !== s.slug) {
+    const outcome = await tx.shops.save(s);
+    if (typeof outcome === 'object') {
       throw new LoadProblems([
-        `shops[${i}].apiKey: already the key of the shop "${owner.slug}" in the database`,
+        `shops[${i}].apiKey: already the key of the shop "${outcome.keyOf}" in the database`,
       ]);
     }
-    const existing = dbShops.get(s.slug);
-    if (!existing) {
-      const saved = await tx.save(
-        tx.create(Shop, {
-          name: s.name,
-          slug: s.slug,
-          apiKeyHash,
-          apiKeyPrefix: apiKeyPrefix(s.apiKey),
-          clientId: s.clientId,
-          vendorName: s.vendorName,
-          isActive: s.isActive ?? true,
-          updatePrices: s.updatePrices ?? false,
-        }),
-      );
-      shopIds.set(s.slug, saved.id);
-      counts.shops.created++;
-      continue;
-    }
-    const patch: Partial<Shop> = {};
-    for (const field of ['name', 'clientId', 'vendorName'] as const) {
-      if (s[field] !== existing[field]) patch[field] = s[field];
-    }
-    for (const flag of ['isActive', 'updatePrices'] as const) {
-      if (s[flag] !== undefined && s[flag] !== existing[flag]) patch[flag] = s[flag];
-    }
-    if (apiKeyHash !== existing.apiKeyHash) {
-      patch.apiKeyHash = apiKeyHash;
-      patch.apiKeyPrefix = apiKeyPrefix(s.apiKey);
-    }
-    if (Object.keys(patch).length > 0) {
-      await tx.update(Shop, { id: existing.id }, patch);
-      counts.shops.updated++;
-    } else counts.shops.unchanged++;
+    counts.shops[outcome]++;
   }
 
-  // Storages, matched by (shop, ozonId).
-  const storageShopIds = [...new Set(storages.map((s) => shopIds.get(s.shop)!))];
-  const dbStorages = new Map(
-    (storageShopIds.length ? await tx.find(Storage, { where: { shopId: In(storageShopIds) } }) : []).map(
-      (s) => [JSON.stringify([s.shopId, s.ozonId]), s],
-    ),
-  );
+  // Storages, matched by (shop, ozonId); every shop was checked above.
   for (const s of storages) {
-    const shopId = shopIds.get(s.shop)!;
-    const existing = dbStorages.get(JSON.stringify([shopId, s.ozonId]));
-    if (!existing) {
-      await tx.insert(Storage, { name: s.name, ozonId: s.ozonId, shopId });
-      counts.storages.created++;
-    } else if (existing.name !== s.name) {
-      await tx.update(Storage, { id: existing.id }, { name: s.name });
-      counts.storages.updated++;
-    } else counts.storages.unchanged++;
+    const outcome = await tx.storages.save({ shopSlug: s.shop, ozonId: s.ozonId, name: s.name });
+    if (outcome === 'no_shop') throw new LoadProblems([`storages: no shop "${s.shop}"`]);
+    counts.storages[outcome]++;
   }
   return counts;
-}
-
-/** Shops with their key hash (a column not selected by default). */
-async function findShops(tx: EntityManager, by: 'slug' | 'apiKeyHash', values: string[]): Promise<Shop[]> {
-  if (values.length === 0) return [];
-  return tx
-    .getRepository(Shop)
-    .createQueryBuilder('s')
-    .addSelect('s.apiKeyHash')
-    .where(`s.${by} IN (:...values)`, { values })
-    .getMany();
 }

@@ -1,6 +1,7 @@
-import { pendingSchemaChanges, runMigrations } from '../../db/data-source.js';
+import { pendingSchemaChanges, runMigrations, type Database } from '../../db/data-source.js';
+import { migrationStatus } from '../../db/migrations.js';
+import { ScratchDatabaseError } from '../../db/scratch.js';
 import { CommandError, defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
-import { migrationStatus } from '../migrations-state.js';
 
 export const migrate = defineCommand(
   {
@@ -52,7 +53,13 @@ async function check(deps: Parameters<typeof migrate>[0]): Promise<number> {
         `(${pending.map((m) => m.name).join(', ')}); checking against a scratch database.`,
     );
     if (!deps.scratchDatabase) throw new CommandError('No scratch database available: run "migrate" first.');
-    const scratch = await deps.scratchDatabase();
+    let scratch: Database;
+    try {
+      scratch = await deps.scratchDatabase();
+    } catch (e) {
+      if (e instanceof ScratchDatabaseError) throw new CommandError(e.message, { cause: e });
+      throw e;
+    }
     try {
       await runMigrations(scratch.dataSource);
       sql = await pendingSchemaChanges(scratch.dataSource);

@@ -1,5 +1,5 @@
 import { defineCommand, expectPositionals, parseCommandArgs } from '../command.js';
-import { migrationStatus } from '../migrations-state.js';
+import { migrationStatus } from '../../db/migrations.js';
 
 export const showmigrations = defineCommand(
   {

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { openDatabase, type Database } from '../db/data-source.js';
-import { CommandError } from './command.js';
+import { openDatabase, type Database } from './data-source.js';
+
+/** The scratch database could not be made; the message says why and what to do. */
+export class ScratchDatabaseError extends Error {
+  override name = 'ScratchDatabaseError';
+}
 
 /**
  * An empty database to build the migrations' schema in, dropped on close: an in-memory PGlite beside
@@ -13,7 +17,7 @@ export async function openScratchDatabase(beside: Database): Promise<Database> {
   try {
     await beside.dataSource.query(`CREATE DATABASE ${name}`);
   } catch (e) {
-    throw new CommandError(
+    throw new ScratchDatabaseError(
       `cannot create a scratch database for the check (${(e as Error).message}); ` +
         'run "migrate" first, or give the database user CREATEDB',
       { cause: e },

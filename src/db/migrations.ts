@@ -17,3 +17,8 @@ export async function migrationStatus(dataSource: DataSource): Promise<{ name: s
     return { name, applied: applied.has(name) };
   });
 }
+
+/** True when not one migration was ever applied: the tables the commands use don't exist yet. */
+export async function isNeverMigrated(dataSource: DataSource): Promise<boolean> {
+  return (await appliedMigrationNames(dataSource)).size === 0;
+}
