@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     const logger = createLogger('warn');
     const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
     await services.staff.createUser({ username: 'bench', password: 'bench password', isStaff: true });
-    const admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+    const admin = await createAdmin({ config, dbUrl: db.url, services, logger });
     const server = await startHttpServer(createHttpApp({ config, logger, admin }), 0, '127.0.0.1');
     const base = `http://127.0.0.1:${server.port}`;
 

@@ -32,7 +32,7 @@ async function main(config: Config, logger: Logger): Promise<void> {
   await bot.init();
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
-  const admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+  const admin = await createAdmin({ config, dbUrl: db.url, services, logger });
   const { transport } = config;
   const webhook =
     transport.mode === 'webhook'

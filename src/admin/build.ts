@@ -48,7 +48,7 @@ async function bundleComponents(admin: AdminJS): Promise<void> {
 }
 
 export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
-  const { config, dataSource, logger } = deps;
+  const { config, logger } = deps;
   const started = Date.now();
 
   const loader = new ComponentLoader();
@@ -129,7 +129,6 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
   return {
     rootPath: ROOT_PATH,
     router,
-    dataSource,
     async close() {
       await store.close();
       await pool.end().catch(() => undefined);

@@ -1,6 +1,5 @@
 import type { Router } from 'express';
 import type { Config } from '../config.js';
-import type { Database } from '../db/data-source.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
 
@@ -12,8 +11,6 @@ export type AdminServices = Pick<
 
 export interface AdminDeps {
   config: Config;
-  /** Only handed back in AdminPanel, for the health check: the panel reads and writes through the services. */
-  dataSource: Database['dataSource'];
   /** The postgres:// URL of the same database: the session store keeps its own small pool on it. */
   dbUrl: string;
   services: AdminServices;
@@ -24,8 +21,6 @@ export interface AdminDeps {
 export interface AdminPanel {
   rootPath: string;
   router: Router;
-  /** For the health check: the panel's database. */
-  dataSource: Database['dataSource'];
   /** Stops the session store (its pool and its prune timer). */
   close(): Promise<void>;
 }

@@ -45,7 +45,7 @@ export async function startHarness(opts: { db?: Database } = {}): Promise<Harnes
 
   const h = { db, services, config } as Harness;
   const start = async () => {
-    h.admin = await createAdmin({ config, dataSource: db.dataSource, dbUrl: db.url, services, logger });
+    h.admin = await createAdmin({ config, dbUrl: db.url, services, logger });
     h.server = await startHttpServer(
       createHttpApp({ config, logger, admin: h.admin, ping: () => pingDatabase(db.dataSource) }),
       0,

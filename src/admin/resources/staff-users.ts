@@ -27,6 +27,16 @@ const hashTypedPassword =
 export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
   const fields = ['username', 'email', 'isActive', 'isStaff', 'isSuperuser', 'password'];
   const staffRules = { username: 'username', email: 'email' } as const;
+  const overview = [
+    'id',
+    'username',
+    'email',
+    'isActive',
+    'isStaff',
+    'isSuperuser',
+    'lastLogin',
+    'dateJoined',
+  ];
   return panelResource(
     new SafeTypeormAdapter(User),
     {
@@ -34,27 +44,9 @@ export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
       navigation: nav.staff,
       titleProperty: 'username',
       sort: { sortBy: 'id', direction: 'asc' },
-      listProperties: [
-        'id',
-        'username',
-        'email',
-        'isActive',
-        'isStaff',
-        'isSuperuser',
-        'lastLogin',
-        'dateJoined',
-      ],
+      listProperties: overview,
       filterProperties: ['username', 'email', 'isActive', 'isStaff', 'isSuperuser'],
-      showProperties: [
-        'id',
-        'username',
-        'email',
-        'isActive',
-        'isStaff',
-        'isSuperuser',
-        'lastLogin',
-        'dateJoined',
-      ],
+      showProperties: overview,
       editProperties: fields,
       properties: {
         passwordHash: { isVisible: false },
