@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, runMigrations, type Database } from '../../src/db/data-source.js';
 import { onServer, sql } from './sql.js';
-import { templatePath } from './template-path.js';
+import { emptyTemplate, templatePath } from './template-path.js';
 
 export type { Database };
 
@@ -32,8 +32,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       },
     };
   }
-  if (!migrate) return openDatabase({});
-  const template = await fs.readFile(templatePath());
+  const template = await fs.readFile(migrate ? templatePath() : emptyTemplate(templatePath()));
   return openDatabase({ loadDataDir: new Blob([template]) });
 }
 

@@ -4,3 +4,8 @@ export function templatePath(): string {
   if (!p) throw new Error('MARKET_BOT_TEST_TEMPLATE is not set: run the tests through jest (global set-up)');
   return p;
 }
+
+/** The same database before any migration ran. */
+export function emptyTemplate(migrated: string): string {
+  return `${migrated}.empty.tar`;
+}
