@@ -80,8 +80,8 @@ const variables = z.object({
   NEW_USERS_ACTIVE: bool(true),
   LOGIN_MAX_FAILURES: int(5, 1, 1000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
-  SHOP_KEY_BUDGET_PER_MINUTE: int(20, 1, 100_000),
-  SHOP_KEY_BUDGET_PER_HOUR: int(200, 1, 1_000_000),
+  WRONG_KEYS_PER_MINUTE: int(20, 1, 100_000),
+  WRONG_KEYS_PER_HOUR: int(200, 1, 1_000_000),
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters',
   }),
@@ -150,8 +150,8 @@ export const configSchema = variables.transform((e, ctx) => {
     login: {
       maxFailures: e.LOGIN_MAX_FAILURES,
       windowMinutes: e.LOGIN_WINDOW_MINUTES,
-      shopKeysPerMinute: e.SHOP_KEY_BUDGET_PER_MINUTE,
-      shopKeysPerHour: e.SHOP_KEY_BUDGET_PER_HOUR,
+      wrongKeysPerMinute: e.WRONG_KEYS_PER_MINUTE,
+      wrongKeysPerHour: e.WRONG_KEYS_PER_HOUR,
     },
     sessionSecret: e.SESSION_SECRET,
     /** Where the panel's custom components are bundled at start. */

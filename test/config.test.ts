@@ -40,7 +40,7 @@ describe('loadConfig', () => {
         periodDays: 30,
         newUsersActive: true,
       },
-      login: { maxFailures: 5, windowMinutes: 15, shopKeysPerMinute: 20, shopKeysPerHour: 200 },
+      login: { maxFailures: 5, windowMinutes: 15, wrongKeysPerMinute: 20, wrongKeysPerHour: 200 },
       sessionSecret: undefined,
       adminBundleDir: 'adminjs-bundle',
     } satisfies Config);
@@ -58,8 +58,8 @@ describe('loadConfig', () => {
       NEW_USERS_ACTIVE: 'no',
       HELP_ADMIN_USERNAME: '@market_support',
       REPORT_CHAT_ID: '-1001234567890',
-      SHOP_KEY_BUDGET_PER_MINUTE: '5',
-      SHOP_KEY_BUDGET_PER_HOUR: '50',
+      WRONG_KEYS_PER_MINUTE: '5',
+      WRONG_KEYS_PER_HOUR: '50',
       ADMIN_JS_TMP_DIR: '/app/adminjs-bundle',
       WEBHOOK_SECRET: '  ',
     });
@@ -76,7 +76,7 @@ describe('loadConfig', () => {
         reportChatId: -1001234567890,
       },
       subscription: { newUsersActive: false },
-      login: { shopKeysPerMinute: 5, shopKeysPerHour: 50 },
+      login: { wrongKeysPerMinute: 5, wrongKeysPerHour: 50 },
       adminBundleDir: '/app/adminjs-bundle',
       transport: { mode: 'polling' },
     });
@@ -91,8 +91,8 @@ describe('loadConfig', () => {
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected a postgres:// or postgresql:// URL'],
       [{ REPORT_CHAT_ID: '@chat' }, 'REPORT_CHAT_ID: expected a numeric Telegram chat id'],
       [
-        { SHOP_KEY_BUDGET_PER_MINUTE: '0' },
-        'SHOP_KEY_BUDGET_PER_MINUTE: expected a whole number from 1 to 100000, got "0"',
+        { WRONG_KEYS_PER_MINUTE: '0' },
+        'WRONG_KEYS_PER_MINUTE: expected a whole number from 1 to 100000, got "0"',
       ],
       [
         { SUBSCRIPTION_CURRENCY: 'rub' },

@@ -19,8 +19,8 @@ export async function shopKeyBudgetSpent(ctx: BotContext, budget: BudgetWindow):
   if (now < (quiet.get(budget) ?? 0)) return;
   quiet.set(budget, now + WINDOW_MS[budget]);
 
-  const { shopKeysPerMinute, shopKeysPerHour } = deps.config.login;
-  const limit = budget === 'minute' ? shopKeysPerMinute : shopKeysPerHour;
+  const { wrongKeysPerMinute, wrongKeysPerHour } = deps.config.login;
+  const limit = budget === 'minute' ? wrongKeysPerMinute : wrongKeysPerHour;
   const text =
     `The budget for wrong shop keys is spent: ${limit} a ${budget}, across all accounts. ` +
     `Seller logins and "Add shop" wait until it frees; someone may be guessing shop keys.`;

@@ -7,10 +7,10 @@ export interface LoginLimiterOptions {
   maxFailures: number;
   /** The sliding window, in minutes (LOGIN_WINDOW_MINUTES). */
   windowMinutes: number;
-  /** Wrong shop keys a minute, across all accounts (SHOP_KEY_BUDGET_PER_MINUTE). */
-  shopKeysPerMinute: number;
-  /** Wrong shop keys an hour, across all accounts (SHOP_KEY_BUDGET_PER_HOUR). */
-  shopKeysPerHour: number;
+  /** Wrong shop keys a minute, across all accounts (WRONG_KEYS_PER_MINUTE). */
+  wrongKeysPerMinute: number;
+  /** Wrong shop keys an hour, across all accounts (WRONG_KEYS_PER_HOUR). */
+  wrongKeysPerHour: number;
 }
 
 /** Which limiter a failure counts against: 'bot' (key: Telegram id), 'panel-ip', 'panel-user'… */
@@ -84,10 +84,10 @@ export class LoginLimiter {
 
   /** The global budget for wrong shop keys: one limit a minute, one an hour, across all accounts. */
   shopKeyBudget(): Limit[] {
-    const { shopKeysPerMinute, shopKeysPerHour } = this.options;
+    const { wrongKeysPerMinute, wrongKeysPerHour } = this.options;
     return [
-      { scope: SHOP_KEYS_SCOPE, key: ALL, max: shopKeysPerMinute, windowSeconds: 60, budget: 'minute' },
-      { scope: SHOP_KEYS_SCOPE, key: ALL, max: shopKeysPerHour, windowSeconds: 3600, budget: 'hour' },
+      { scope: SHOP_KEYS_SCOPE, key: ALL, max: wrongKeysPerMinute, windowSeconds: 60, budget: 'minute' },
+      { scope: SHOP_KEYS_SCOPE, key: ALL, max: wrongKeysPerHour, windowSeconds: 3600, budget: 'hour' },
     ];
   }
 

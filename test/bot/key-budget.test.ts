@@ -32,8 +32,8 @@ describe('the global budget for wrong shop keys', () => {
     h = await startHarness(
       {
         REPORT_CHAT_ID: String(REPORT_CHAT),
-        SHOP_KEY_BUDGET_PER_MINUTE: '3',
-        SHOP_KEY_BUDGET_PER_HOUR: '100',
+        WRONG_KEYS_PER_MINUTE: '3',
+        WRONG_KEYS_PER_HOUR: '100',
       },
       {},
       { logger: createLogger('info', 'market-bot', sink) },

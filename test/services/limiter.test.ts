@@ -8,8 +8,8 @@ let limiter: LoginLimiter;
 const options: LoginLimiterOptions = {
   maxFailures: 3,
   windowMinutes: 10,
-  shopKeysPerMinute: 4,
-  shopKeysPerHour: 6,
+  wrongKeysPerMinute: 4,
+  wrongKeysPerHour: 6,
 };
 beforeAll(async () => {
   ctx = await openCtx();

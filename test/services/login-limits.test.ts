@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import {
   makeSeller,
   makeShop,
@@ -16,12 +16,15 @@ import { sql, sqlOne } from '../support/sql.js';
  * the comparison (so a burst can't outrun the lock), wrong shop keys have a global budget, a success
  * resets nothing, and login_failures never holds what was typed.
  */
+// A burst of 100 takes a few seconds, many more on a busy machine.
+jest.setTimeout(120_000);
+
 let ctx: Ctx;
 beforeAll(async () => {
   // maxFailures 3; a global budget of 6 wrong keys a minute and 8 an hour.
   ctx = await openCtx({
     ...testOptions,
-    login: { ...testOptions.login, shopKeysPerMinute: 6, shopKeysPerHour: 8 },
+    login: { ...testOptions.login, wrongKeysPerMinute: 6, wrongKeysPerHour: 8 },
   });
 });
 afterAll(async () => {
