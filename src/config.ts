@@ -80,6 +80,8 @@ const variables = z.object({
   NEW_USERS_ACTIVE: bool(true),
   LOGIN_MAX_FAILURES: int(5, 1, 1000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
+  WRONG_KEYS_PER_MINUTE: int(20, 1, 100_000),
+  WRONG_KEYS_PER_HOUR: int(200, 1, 1_000_000),
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters',
   }),
@@ -145,7 +147,12 @@ export const configSchema = variables.transform((e, ctx) => {
       periodDays: e.SUBSCRIPTION_PERIOD_DAYS,
       newUsersActive: e.NEW_USERS_ACTIVE,
     },
-    login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMinutes: e.LOGIN_WINDOW_MINUTES },
+    login: {
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      windowMinutes: e.LOGIN_WINDOW_MINUTES,
+      wrongKeysPerMinute: e.WRONG_KEYS_PER_MINUTE,
+      wrongKeysPerHour: e.WRONG_KEYS_PER_HOUR,
+    },
     sessionSecret: e.SESSION_SECRET,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,

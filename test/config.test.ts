@@ -40,7 +40,7 @@ describe('loadConfig', () => {
         periodDays: 30,
         newUsersActive: true,
       },
-      login: { maxFailures: 5, windowMinutes: 15 },
+      login: { maxFailures: 5, windowMinutes: 15, wrongKeysPerMinute: 20, wrongKeysPerHour: 200 },
       sessionSecret: undefined,
       adminBundleDir: 'adminjs-bundle',
     } satisfies Config);
@@ -58,6 +58,8 @@ describe('loadConfig', () => {
       NEW_USERS_ACTIVE: 'no',
       HELP_ADMIN_USERNAME: '@market_support',
       REPORT_CHAT_ID: '-1001234567890',
+      WRONG_KEYS_PER_MINUTE: '5',
+      WRONG_KEYS_PER_HOUR: '50',
       ADMIN_JS_TMP_DIR: '/app/adminjs-bundle',
       WEBHOOK_SECRET: '  ',
     });
@@ -74,6 +76,7 @@ describe('loadConfig', () => {
         reportChatId: -1001234567890,
       },
       subscription: { newUsersActive: false },
+      login: { wrongKeysPerMinute: 5, wrongKeysPerHour: 50 },
       adminBundleDir: '/app/adminjs-bundle',
       transport: { mode: 'polling' },
     });
@@ -87,6 +90,10 @@ describe('loadConfig', () => {
       [{ BOT_TOKEN: 'not-a-token' }, 'BOT_TOKEN: expected a token like 123456:ABC-DEF from @BotFather'],
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected a postgres:// or postgresql:// URL'],
       [{ REPORT_CHAT_ID: '@chat' }, 'REPORT_CHAT_ID: expected a numeric Telegram chat id'],
+      [
+        { WRONG_KEYS_PER_MINUTE: '0' },
+        'WRONG_KEYS_PER_MINUTE: expected a whole number from 1 to 100000, got "0"',
+      ],
       [
         { SUBSCRIPTION_CURRENCY: 'rub' },
         'SUBSCRIPTION_CURRENCY: expected a three-letter currency code such as RUB',

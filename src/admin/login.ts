@@ -9,7 +9,7 @@ import type { AdminServices } from './types.js';
 
 export interface LoginDeps {
   admin: AdminJS;
-  services: Pick<AdminServices, 'auth' | 'limiter'>;
+  services: Pick<AdminServices, 'auth'>;
   logger: Logger;
   secure: boolean;
 }
@@ -28,7 +28,7 @@ export function localPath(rootPath: string, p: string): string {
 
 /**
  * GET and POST of the login page, and GET of logout. A login is limited per IP and per username
- * (in the database), gets a new session id (no session fixation) and a CSRF token; a logout from
+ * (in the database, by services.auth.staffLogin), gets a new session id (no session fixation) and a CSRF token; a logout from
  * another site is ignored.
  */
 export function loginRoutes(deps: LoginDeps): express.Router {
@@ -58,32 +58,19 @@ export function loginRoutes(deps: LoginDeps): express.Router {
       const username = typeof fields.email === 'string' ? fields.email.trim() : '';
       const password = typeof fields.password === 'string' ? fields.password : '';
       const ip = req.ip ?? 'unknown';
-      const userKey = username.toLowerCase();
 
-      const [byIp, byUser] = await Promise.all([
-        services.limiter.check('panel-ip', ip),
-        userKey ? services.limiter.check('panel-user', userKey) : Promise.resolve({ locked: false as const }),
-      ]);
-      if (byIp.locked || byUser.locked) {
-        const wait = Math.max(
-          byIp.locked ? byIp.retryAfterSeconds : 0,
-          byUser.locked ? byUser.retryAfterSeconds : 0,
-        );
-        logger.warn({ ip, username }, 'panel login refused: too many failed attempts');
-        res.setHeader('Retry-After', String(wait));
-        return renderLogin(res, 429, lockoutMessage(wait));
+      // The typed username is never logged: it may be a password typed into the wrong field.
+      const result = await services.auth.staffLogin(ip, username, password);
+      if (!result.ok && result.reason === 'locked') {
+        logger.warn({ ip }, 'panel login refused: too many failed attempts');
+        res.setHeader('Retry-After', String(result.retryAfterSeconds));
+        return renderLogin(res, 429, lockoutMessage(result.retryAfterSeconds));
       }
-
-      const user = username && password ? await services.auth.authenticateStaff(username, password) : null;
-      if (!user) {
-        await Promise.all([
-          services.limiter.fail('panel-ip', ip),
-          userKey ? services.limiter.fail('panel-user', userKey) : null,
-        ]);
-        logger.warn({ ip, username }, 'panel login failed');
+      if (!result.ok) {
+        logger.warn({ ip }, 'panel login failed');
         return renderLogin(res, 401, 'invalidCredentials');
       }
-      await services.limiter.clear('panel-user', userKey);
+      const user = result.user;
 
       // A new session id at login: an id planted before login (session fixation) is worthless.
       await regenerate(req);

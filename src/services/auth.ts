@@ -1,6 +1,6 @@
 import { TELEGRAM_ADMINS_GROUP, User, type Shop, type TelegramUser } from '../db/entities/index.js';
 import { isDomainError } from './errors.js';
-import type { LoginLimiter } from './limiter.js';
+import type { Attempt, BudgetWindow, LoginLimiter, Reservation } from './limiter.js';
 import type { ShopLinkService } from './links.js';
 import { dummyPasswordHash, verifyPassword } from './secrets.js';
 import type { ShopService, Viewer } from './shops.js';
@@ -16,27 +16,49 @@ export interface AuthDeps {
   staff: StaffService;
 }
 
-export type Locked = { ok: false; reason: 'locked'; retryAfterSeconds: number };
+/** Refused before any comparison: a limit is reached. `budget`: it is the global budget for shop keys. */
+export type Locked = { ok: false; reason: 'locked'; retryAfterSeconds: number; budget?: BudgetWindow };
 
-export type SellerLoginResult =
-  { ok: true; user: TelegramUser; shop: Shop } | { ok: false; reason: 'wrong_key' } | Locked;
+/** A wrong shop key; `budget` when this one used up a window of the global budget for shop keys. */
+export type WrongKey = { ok: false; reason: 'wrong_key'; budget?: BudgetWindow };
+
+export type SellerLoginResult = { ok: true; user: TelegramUser; shop: Shop } | WrongKey | Locked;
 
 export type AdminLoginResult =
   { ok: true; user: TelegramUser } | { ok: false; reason: 'wrong_credentials' } | Locked;
 
-export type AddShopResult =
-  | { ok: true; shop: Shop; already: boolean }
-  | { ok: false; reason: 'wrong_key' | 'locked'; retryAfterSeconds?: number };
+export type AddShopResult = { ok: true; shop: Shop; already: boolean } | WrongKey | Locked;
+
+export type StaffLoginResult = { ok: true; user: User } | { ok: false; reason: 'wrong_credentials' } | Locked;
 
 /** Bot logins and key attempts count against this limiter scope, keyed by Telegram id. */
 export const BOT_SCOPE = 'bot';
 /** Admin logins in the bot also count against the staff username they try. */
 export const BOT_ADMIN_SCOPE = 'bot-admin';
+/** Panel logins count per client address and per username. */
+export const PANEL_IP_SCOPE = 'panel-ip';
+export const PANEL_USER_SCOPE = 'panel-user';
+
+/** Usernames are counted case-insensitively: "Boss" and "boss" are guesses at the same account. */
+const usernameKey = (username: string) => username.trim().toLowerCase();
+
+function locked(attempt: Extract<Attempt, { ok: false }>): Locked {
+  const { retryAfterSeconds, limit } = attempt;
+  return limit.budget
+    ? { ok: false, reason: 'locked', retryAfterSeconds, budget: limit.budget }
+    : { ok: false, reason: 'locked', retryAfterSeconds };
+}
+
+function wrongKey(reservation: Reservation): WrongKey {
+  const budget = reservation.filled[0];
+  return budget ? { ok: false, reason: 'wrong_key', budget } : { ok: false, reason: 'wrong_key' };
+}
 
 /**
  * Logins for the bot (sellers by shop API key, admins by staff credentials) and for the panel.
- * Every bot attempt is checked against the login limiter first; a failure records one strike and
- * a success clears them.
+ * Every attempt is first reserved with the login limiter (which refuses it when a limit is reached),
+ * then the secret is compared; a success releases its own reservation, a failure leaves it counted.
+ * A success clears nothing: failures age out of the window. Shop keys also spend the global budget.
  */
 export class AuthService {
   constructor(
@@ -54,26 +76,24 @@ export class AuthService {
    */
   async sellerLogin(profile: TelegramProfile, apiKey: string): Promise<SellerLoginResult> {
     const { users, shops, links, limiter } = this.deps;
-    const [state, shop] = await Promise.all([
-      limiter.check(BOT_SCOPE, profile.telegramId),
-      shops.findByApiKey(apiKey),
+    const attempt = await limiter.attempt([
+      limiter.limit(BOT_SCOPE, profile.telegramId),
+      ...limiter.shopKeyBudget(),
     ]);
-    if (state.locked) return { ok: false, reason: 'locked', retryAfterSeconds: state.retryAfterSeconds };
-    if (!shop) {
-      await limiter.fail(BOT_SCOPE, profile.telegramId);
-      return { ok: false, reason: 'wrong_key' };
-    }
+    if (!attempt.ok) return locked(attempt);
+    const shop = await shops.findByApiKey(apiKey);
+    if (!shop) return wrongKey(attempt.reservation);
     try {
       const user = await transaction(this.ds, async (em) => {
         const user = await users.upsertFromLogin(em, profile, 'seller', null);
         await links.link(em, user.id, shop.id, 'login');
-        await limiter.clear(BOT_SCOPE, profile.telegramId, em);
+        await limiter.release(attempt.reservation, em);
         return user;
       });
       return { ok: true, user, shop };
     } catch (err) {
       // The shop was deleted between the look-up and the link: the key is no longer valid.
-      if (isDomainError(err, 'not_found')) return { ok: false, reason: 'wrong_key' };
+      if (isDomainError(err, 'not_found')) return wrongKey(attempt.reservation);
       throw err;
     }
   }
@@ -88,27 +108,20 @@ export class AuthService {
     const { users, limiter } = this.deps;
     // Counted per Telegram account and per staff username, so guessing one admin's password from
     // many Telegram accounts is limited too (at worst it pauses that admin's bot login, not the panel).
-    const usernameKey = username.trim().toLowerCase();
-    const [byAccount, byUsername, staff] = await Promise.all([
-      limiter.check(BOT_SCOPE, profile.telegramId),
-      limiter.check(BOT_ADMIN_SCOPE, usernameKey),
-      this.staffForLogin(username),
+    const attempt = await limiter.attempt([
+      limiter.limit(BOT_SCOPE, profile.telegramId),
+      limiter.limit(BOT_ADMIN_SCOPE, usernameKey(username)),
     ]);
-    const lock = [byAccount, byUsername].find((s) => s.locked);
-    if (lock?.locked) return { ok: false, reason: 'locked', retryAfterSeconds: lock.retryAfterSeconds };
+    if (!attempt.ok) return locked(attempt);
+    const staff = await this.staffForLogin(username);
     const passwordOk = await verifyPassword(password, staff?.hash ?? (await dummyPasswordHash()));
     if (!staff || !passwordOk || !staff.isActive || !staff.isTelegramAdmin) {
-      await Promise.all([
-        limiter.fail(BOT_SCOPE, profile.telegramId),
-        limiter.fail(BOT_ADMIN_SCOPE, usernameKey),
-      ]);
       return { ok: false, reason: 'wrong_credentials' };
     }
     const user = await transaction(this.ds, async (em) => {
       const user = await users.upsertFromLogin(em, profile, 'admin', staff.id);
       await run(em, `UPDATE users SET last_login = now() WHERE id = $1`, [staff.id]);
-      await limiter.clear(BOT_SCOPE, profile.telegramId, em);
-      await limiter.clear(BOT_ADMIN_SCOPE, usernameKey, em);
+      await limiter.release(attempt.reservation, em);
       return user;
     });
     return { ok: true, user };
@@ -124,29 +137,46 @@ export class AuthService {
     const { shops, links, limiter } = this.deps;
     const telegramId = viewer.telegramId ?? (await this.telegramIdOf(viewer.id));
     if (telegramId === null) return { ok: false, reason: 'wrong_key' };
-    const [state, shop] = await Promise.all([
-      limiter.check(BOT_SCOPE, telegramId),
-      shops.findByApiKey(apiKey),
-    ]);
-    if (state.locked) return { ok: false, reason: 'locked', retryAfterSeconds: state.retryAfterSeconds };
-    if (!shop) {
-      await limiter.fail(BOT_SCOPE, telegramId);
-      return { ok: false, reason: 'wrong_key' };
-    }
+    const attempt = await limiter.attempt([limiter.limit(BOT_SCOPE, telegramId), ...limiter.shopKeyBudget()]);
+    if (!attempt.ok) return locked(attempt);
+    const shop = await shops.findByApiKey(apiKey);
+    if (!shop) return wrongKey(attempt.reservation);
     let outcome: 'linked' | 'already';
     try {
-      outcome = await links.link(undefined, viewer.id, shop.id, 'add');
+      outcome = await transaction(this.ds, async (em) => {
+        const outcome = await links.link(em, viewer.id, shop.id, 'add');
+        await limiter.release(attempt.reservation, em);
+        return outcome;
+      });
     } catch (err) {
-      if (isDomainError(err, 'not_found')) return { ok: false, reason: 'wrong_key' };
+      if (isDomainError(err, 'not_found')) return wrongKey(attempt.reservation);
       throw err;
     }
-    await limiter.clear(BOT_SCOPE, telegramId);
     return { ok: true, shop, already: outcome === 'already' };
   }
 
   /**
-   * The web panel's login: an active staff account (isStaff) with the right password, or null.
-   * Records the login time. Rate limiting is the panel's ('panel-ip' and 'panel-user' scopes).
+   * The web panel's login, limited per client address and per username (the attempt is reserved
+   * before the password is compared, as in the bot): an active staff account (isStaff) with the
+   * right password gets in, and the login time is recorded.
+   */
+  async staffLogin(ip: string, username: string, password: string): Promise<StaffLoginResult> {
+    const { limiter } = this.deps;
+    const key = usernameKey(username);
+    const attempt = await limiter.attempt([
+      limiter.limit(PANEL_IP_SCOPE, ip),
+      ...(key ? [limiter.limit(PANEL_USER_SCOPE, key)] : []),
+    ]);
+    if (!attempt.ok) return locked(attempt);
+    const user = username && password ? await this.authenticateStaff(username, password) : null;
+    if (!user) return { ok: false, reason: 'wrong_credentials' };
+    await limiter.release(attempt.reservation);
+    return { ok: true, user };
+  }
+
+  /**
+   * The password check of the panel's login, without the limits (staffLogin adds them): an active
+   * staff account (isStaff) with the right password, or null. Records the login time.
    */
   async authenticateStaff(username: string, password: string): Promise<User | null> {
     const staff = await this.staffForLogin(username);

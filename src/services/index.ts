@@ -2,7 +2,7 @@ import { AuditService } from './audit.js';
 import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
 import { HousekeepingService } from './housekeeping.js';
-import { LoginLimiter } from './limiter.js';
+import { LoginLimiter, type LoginLimiterOptions } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { NotificationService } from './notifications.js';
 import { ShopService } from './shops.js';
@@ -18,7 +18,9 @@ import { UserService } from './users.js';
  */
 export interface ServicesOptions {
   subscription: { price: number; currency: string; periodDays: number; newUsersActive: boolean };
-  login: { maxFailures: number; windowMinutes: number };
+  login: LoginLimiterOptions;
+  /** SESSION_SECRET: the key login_failures keys are hashed with (without it, one kept in the database). */
+  sessionSecret?: string;
   /** bcrypt cost for new password hashes (tests lower it). */
   bcryptRounds?: number;
 }
@@ -53,7 +55,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const users = new UserService(dataSource, { newUsersActive: options.subscription.newUsersActive });
   const shops = new ShopService(dataSource);
   const links = new ShopLinkService(dataSource);
-  const limiter = new LoginLimiter(dataSource, options.login);
+  const limiter = new LoginLimiter(dataSource, options.login, options.sessionSecret);
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
@@ -80,8 +82,15 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
 }
 
 export { AuditService, type AuditEntry } from './audit.js';
-export { AuthService, BOT_SCOPE } from './auth.js';
-export type { AddShopResult, AdminLoginResult, AuthDeps, SellerLoginResult } from './auth.js';
+export { AuthService, BOT_ADMIN_SCOPE, BOT_SCOPE } from './auth.js';
+export type {
+  AddShopResult,
+  AdminLoginResult,
+  AuthDeps,
+  Locked,
+  SellerLoginResult,
+  StaffLoginResult,
+} from './auth.js';
 export {
   DashboardService,
   type DashboardCounts,
@@ -90,7 +99,17 @@ export {
 } from './dashboard.js';
 export { HousekeepingService, type PruneResult } from './housekeeping.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
-export { LoginLimiter, type LimiterScope, type LimiterState, type LoginLimiterOptions } from './limiter.js';
+export {
+  LoginLimiter,
+  SHOP_KEYS_SCOPE,
+  type Attempt,
+  type BudgetWindow,
+  type Limit,
+  type LimiterScope,
+  type LimiterState,
+  type LoginLimiterOptions,
+  type Reservation,
+} from './limiter.js';
 export { ShopLinkService } from './links.js';
 export { NotificationService, type DueNotice } from './notifications.js';
 export { ShopService } from './shops.js';

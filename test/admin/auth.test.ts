@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createLogger } from '../../src/logger.js';
 import {
   HttpClient,
   PASSWORD,
@@ -11,9 +13,17 @@ import {
 import { sql } from '../support/sql.js';
 
 let h: Harness;
+/** What the panel logged, one JSON line each. */
+const logLines: string[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    logLines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    done();
+  },
+});
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ logger: createLogger('debug', 'market-bot', sink) });
   await createStaff(h, { username: 'boss', isSuperuser: true });
   await createStaff(h, { username: 'clerk' });
   await createStaff(h, { username: 'retired', isActive: false });
@@ -22,13 +32,8 @@ beforeAll(async () => {
 
 afterAll(async () => h?.close());
 
-async function failures(scope: string, key: string): Promise<number> {
-  const rows = (await sql(h, 'SELECT count(*)::int AS n FROM login_failures WHERE scope = $1 AND key = $2', [
-    scope,
-    key,
-  ])) as { n: number }[];
-  return rows[0]!.n;
-}
+/** Failures in the window for (scope, key); the table holds only keyed hashes of the keys. */
+const failures = (scope: string, key: string) => h.services.limiter.failures(scope, key);
 
 describe('logging in', () => {
   test('an active staff account gets a session, a CSRF cookie and the panel', async () => {
@@ -153,14 +158,78 @@ describe('the login limit', () => {
     expect((await new HttpClient(h.base).login('boss')).status).toBe(302);
   });
 
-  test('a successful login clears the username count', async () => {
+  test('a successful login clears nothing (failures age out of the window) and is not counted itself', async () => {
     await sql(h, `DELETE FROM login_failures`);
     const client = new HttpClient(h.base);
     await client.login('clerk', 'wrong');
     await client.login('clerk', 'wrong');
     expect(await failures('panel-user', 'clerk')).toBe(2);
     expect((await client.login('clerk')).status).toBe(302);
-    expect(await failures('panel-user', 'clerk')).toBe(0);
+    expect(await failures('panel-user', 'clerk')).toBe(2);
+    expect(await failures('panel-ip', '127.0.0.1')).toBe(2);
+    await sql(h, `DELETE FROM login_failures`);
+  });
+});
+
+describe('the login limit under a burst', () => {
+  // 100 requests at once take a few seconds, many more on a busy machine.
+  const BURST_TIMEOUT = 120_000;
+
+  const burst = async (username: string, right: number) => {
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        new HttpClient(h.base).login(username, i === right ? PASSWORD : `wrong ${i}`),
+      ),
+    );
+    const count = (status: number) => replies.filter((r) => r.status === status).length;
+    return { 401: count(401), 302: count(302), 429: count(429) };
+  };
+
+  test(
+    '100 guesses at once, the right password among them: at most 5 are compared and fail, the rest wait',
+    async () => {
+      await sql(h, `DELETE FROM login_failures`);
+      await createStaff(h, { username: 'burst' });
+      const r = await burst('burst', 60);
+      expect(r[401]).toBeLessThanOrEqual(5);
+      expect(r[302]).toBeLessThanOrEqual(1);
+      expect(r[429]).toBeGreaterThanOrEqual(100 - 5 - 1);
+      await sql(h, `DELETE FROM login_failures`);
+    },
+    BURST_TIMEOUT,
+  );
+
+  test(
+    '100 wrong guesses at once: exactly 5 are compared, and then the right password is refused',
+    async () => {
+      await sql(h, `DELETE FROM login_failures`);
+      await createStaff(h, { username: 'burst2' });
+      const r = await burst('burst2', -1);
+      expect(r).toEqual({ 401: 5, 302: 0, 429: 95 });
+      expect((await new HttpClient(h.base).login('burst2')).status).toBe(429);
+      await sql(h, `DELETE FROM login_failures`);
+    },
+    BURST_TIMEOUT,
+  );
+});
+
+describe('what a failed login leaves behind', () => {
+  test('a password typed as the username is neither logged nor stored as text', async () => {
+    await sql(h, `DELETE FROM login_failures`);
+    const typed = 'Typed-By-Mistake-Pa55word';
+    const reply = await new HttpClient(h.base).login(typed, 'x');
+    expect(reply.status).toBe(401);
+    expect(logLines.join('\n')).toContain('panel login failed');
+    expect(logLines.join('\n').toLowerCase()).not.toContain(typed.toLowerCase());
+    const stored = (await sql(h, `SELECT scope, key FROM login_failures`)) as {
+      scope: string;
+      key: string;
+    }[];
+    expect(stored.map((r) => r.scope).sort()).toEqual(['panel-ip', 'panel-user']);
+    for (const row of stored) {
+      expect(row.key).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.key.toLowerCase()).not.toContain(typed.toLowerCase());
+    }
     await sql(h, `DELETE FROM login_failures`);
   });
 });

@@ -6,7 +6,7 @@ import { sql } from '../support/sql.js';
 /** The services as the CLI builds them from the default configuration (production bcrypt cost). */
 const cliServiceOptions = {
   subscription: { price: 10000, currency: 'RUB', periodDays: 30, newUsersActive: true },
-  login: { maxFailures: 5, windowMinutes: 15 },
+  login: { maxFailures: 5, windowMinutes: 15, wrongKeysPerMinute: 20, wrongKeysPerHour: 200 },
 };
 
 /** Deps for calling a command in-process, with everything it prints kept for the assertions. */

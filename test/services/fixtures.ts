@@ -16,7 +16,7 @@ import { sql } from '../support/sql.js';
 /** The services' configuration in tests: a small login limit and cheap bcrypt. */
 export const testOptions: ServicesOptions = {
   subscription: { price: 10000, currency: 'RUB', periodDays: 30, newUsersActive: true },
-  login: { maxFailures: 3, windowMinutes: 15 },
+  login: { maxFailures: 3, windowMinutes: 15, wrongKeysPerMinute: 1000, wrongKeysPerHour: 10_000 },
   bcryptRounds: 4,
 };
 

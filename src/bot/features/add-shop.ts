@@ -1,3 +1,4 @@
+import { shopKeyBudgetSpent } from '../alarms.js';
 import type { Feature } from '../feature.js';
 import * as screens from '../screens.js';
 import { replace, reply, show } from '../ui.js';
@@ -27,6 +28,7 @@ export const addShopFeature: Feature = {
           { ...viewer(ctx), telegramId: ctx.from.id },
           apiKey.trim(),
         );
+        if (!result.ok && result.budget) await shopKeyBudgetSpent(ctx, result.budget);
         if (result.ok) {
           ctx.session.expect = undefined;
           ctx.deps.logger.info(
@@ -43,7 +45,7 @@ export const addShopFeature: Feature = {
           await replace(
             ctx,
             waitId,
-            screens.prompt(ctx.t, lockedText(ctx, result.retryAfterSeconds ?? 60), { a: 'menu' }),
+            screens.prompt(ctx.t, lockedText(ctx, result.retryAfterSeconds), { a: 'menu' }),
           );
         } else {
           ctx.deps.logger.info({ user: ctx.from.id }, 'add shop: wrong key');

@@ -1,4 +1,5 @@
 import type { TelegramProfile } from '../../services/users.js';
+import { shopKeyBudgetSpent } from '../alarms.js';
 import type { BotContext, ChatContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { home, type GatedContext } from '../gate.js';
@@ -99,6 +100,7 @@ export const loginFeature: Feature = {
       run: async (ctx, apiKey) => {
         const waitId = await reply(ctx, { text: ctx.t.apiKeyReceived });
         const result = await ctx.deps.services.auth.sellerLogin(profileOf(ctx), apiKey.trim());
+        if (!result.ok && result.budget) await shopKeyBudgetSpent(ctx, result.budget);
         if (result.ok) {
           ctx.session.expect = undefined;
           ctx.deps.logger.info({ user: ctx.from.id, shop: result.shop.id }, 'seller logged in');

@@ -1,3 +1,4 @@
+import { AppSecret } from './app-secret.js';
 import { AuditLog } from './audit-log.js';
 import { BotSession } from './bot-session.js';
 import { Group } from './group.js';
@@ -12,6 +13,7 @@ import { UserGroup } from './user-group.js';
 import { User } from './user.js';
 
 export {
+  AppSecret,
   AuditLog,
   BotSession,
   Group,
@@ -31,6 +33,7 @@ export { TELEGRAM_ADMINS_GROUP } from './group.js';
 export type { NotificationKind, NotificationStatus } from './notification.js';
 
 export const entities = [
+  AppSecret,
   AuditLog,
   BotSession,
   Group,
