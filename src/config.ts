@@ -78,6 +78,7 @@ const variables = z.object({
     .default('RUB'),
   SUBSCRIPTION_PERIOD_DAYS: int(30, 1, 3660),
   NEW_USERS_ACTIVE: bool(true),
+  INVOICE_MAX_AGE_HOURS: int(24, 1, 24 * 30),
   LOGIN_MAX_FAILURES: int(5, 1, 1000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
@@ -144,6 +145,7 @@ export const configSchema = variables.transform((e, ctx) => {
       currency: e.SUBSCRIPTION_CURRENCY,
       periodDays: e.SUBSCRIPTION_PERIOD_DAYS,
       newUsersActive: e.NEW_USERS_ACTIVE,
+      invoiceMaxAgeHours: e.INVOICE_MAX_AGE_HOURS,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMinutes: e.LOGIN_WINDOW_MINUTES },
     sessionSecret: e.SESSION_SECRET,

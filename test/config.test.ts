@@ -39,6 +39,7 @@ describe('loadConfig', () => {
         currency: 'RUB',
         periodDays: 30,
         newUsersActive: true,
+        invoiceMaxAgeHours: 24,
       },
       login: { maxFailures: 5, windowMinutes: 15 },
       sessionSecret: undefined,
