@@ -84,6 +84,9 @@ const variables = z.object({
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters',
   }),
+  AUDIT_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'expected at least 32 characters',
+  }),
   WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https:\/\//.test(v), {
     message: 'expected an https:// URL',
   }),
@@ -123,6 +126,13 @@ export const configSchema = variables.transform((e, ctx) => {
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     refuse(ctx, 'SESSION_SECRET', 'required in production (32+ random characters)');
   }
+  if (e.NODE_ENV === 'production' && !e.AUDIT_KEY) {
+    refuse(
+      ctx,
+      'AUDIT_KEY',
+      'required in production (32+ random characters, kept for the life of the audit log)',
+    );
+  }
   return {
     env: e.NODE_ENV,
     botToken: e.BOT_TOKEN,
@@ -149,6 +159,8 @@ export const configSchema = variables.transform((e, ctx) => {
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMinutes: e.LOGIN_WINDOW_MINUTES },
     sessionSecret: e.SESSION_SECRET,
+    /** The audit chain's HMAC key; unset outside production (a public development key is used). */
+    auditKey: e.AUDIT_KEY,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
   };
