@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createServices, type AuditEntry } from '../../src/services/index.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { sql } from '../support/sql.js';
@@ -15,7 +15,6 @@ beforeEach(async () => {
   await db?.close();
   db = await createTestDatabase();
 });
-beforeAll(() => undefined);
 afterAll(async () => {
   await db?.close();
 });
