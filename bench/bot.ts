@@ -68,6 +68,7 @@ await emulator.start();
 const config = loadConfig({
   NODE_ENV: 'production',
   SESSION_SECRET: 'x'.repeat(32),
+  AUDIT_KEY: 'x'.repeat(32),
   BOT_TOKEN: TOKEN,
   TELEGRAM_API_ROOT: emulator.apiRoot,
   BOT_AUTO_CUSTOMISE: 'false',

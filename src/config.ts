@@ -78,11 +78,15 @@ const variables = z.object({
     .default('RUB'),
   SUBSCRIPTION_PERIOD_DAYS: int(30, 1, 3660),
   NEW_USERS_ACTIVE: bool(true),
+  INVOICE_MAX_AGE_HOURS: int(24, 1, 24 * 30),
   LOGIN_MAX_FAILURES: int(5, 1, 1000),
   LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
   WRONG_KEYS_PER_MINUTE: int(20, 1, 100_000),
   WRONG_KEYS_PER_HOUR: int(200, 1, 1_000_000),
   SESSION_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'expected at least 32 characters',
+  }),
+  AUDIT_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
     message: 'expected at least 32 characters',
   }),
   WEBHOOK_URL: optionalString.refine((v) => v === undefined || /^https:\/\//.test(v), {
@@ -124,6 +128,13 @@ export const configSchema = variables.transform((e, ctx) => {
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     refuse(ctx, 'SESSION_SECRET', 'required in production (32+ random characters)');
   }
+  if (e.NODE_ENV === 'production' && !e.AUDIT_KEY) {
+    refuse(
+      ctx,
+      'AUDIT_KEY',
+      'required in production (32+ random characters, kept for the life of the audit log)',
+    );
+  }
   return {
     env: e.NODE_ENV,
     botToken: e.BOT_TOKEN,
@@ -146,6 +157,7 @@ export const configSchema = variables.transform((e, ctx) => {
       currency: e.SUBSCRIPTION_CURRENCY,
       periodDays: e.SUBSCRIPTION_PERIOD_DAYS,
       newUsersActive: e.NEW_USERS_ACTIVE,
+      invoiceMaxAgeHours: e.INVOICE_MAX_AGE_HOURS,
     },
     login: {
       maxFailures: e.LOGIN_MAX_FAILURES,
@@ -154,6 +166,8 @@ export const configSchema = variables.transform((e, ctx) => {
       wrongKeysPerHour: e.WRONG_KEYS_PER_HOUR,
     },
     sessionSecret: e.SESSION_SECRET,
+    /** The audit chain's HMAC key; unset outside production (a public development key is used). */
+    auditKey: e.AUDIT_KEY,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
   };

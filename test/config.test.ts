@@ -39,9 +39,11 @@ describe('loadConfig', () => {
         currency: 'RUB',
         periodDays: 30,
         newUsersActive: true,
+        invoiceMaxAgeHours: 24,
       },
       login: { maxFailures: 5, windowMinutes: 15, wrongKeysPerMinute: 20, wrongKeysPerHour: 200 },
       sessionSecret: undefined,
+      auditKey: undefined,
       adminBundleDir: 'adminjs-bundle',
     } satisfies Config);
   });
@@ -104,7 +106,15 @@ describe('loadConfig', () => {
         { WEBHOOK_SECRET: 'has space' },
         'WEBHOOK_SECRET: expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
       ],
-      [{ NODE_ENV: 'production' }, 'SESSION_SECRET: required in production (32+ random characters)'],
+      [
+        { NODE_ENV: 'production', AUDIT_KEY: 'a'.repeat(32) },
+        'SESSION_SECRET: required in production (32+ random characters)',
+      ],
+      [{ AUDIT_KEY: 'short' }, 'AUDIT_KEY: expected at least 32 characters'],
+      [
+        { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) },
+        'AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)',
+      ],
     ];
     for (const [env, sentence] of cases) {
       expect(refusal(env)).toBe(`Invalid configuration:\n  ${sentence}`);
@@ -145,7 +155,8 @@ describe('the transport: polling or webhook', () => {
     expect(refusal({ NODE_ENV: 'production', WEBHOOK_URL: WEBHOOK.WEBHOOK_URL })).toBe(
       'Invalid configuration:\n' +
         '  WEBHOOK_SECRET: required when WEBHOOK_URL is set\n' +
-        '  SESSION_SECRET: required in production (32+ random characters)',
+        '  SESSION_SECRET: required in production (32+ random characters)\n' +
+        '  AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)',
     );
   });
 

@@ -23,6 +23,8 @@ export interface ServicesOptions {
   sessionSecret?: string;
   /** bcrypt cost for new password hashes (tests lower it). */
   bcryptRounds?: number;
+  /** The audit chain's HMAC key (AUDIT_KEY); unset: the public development key. */
+  auditKey?: string;
 }
 
 export interface Services {
@@ -60,7 +62,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
   const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
   const notifications = new NotificationService(dataSource);
-  const audit = new AuditService(dataSource);
+  const audit = new AuditService(dataSource, { key: options.auditKey });
   const dashboard = new DashboardService(dataSource);
   const housekeeping = new HousekeepingService(dataSource, limiter);
   const storages = new StorageService(dataSource);
@@ -81,7 +83,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   };
 }
 
-export { AuditService, type AuditEntry } from './audit.js';
+export { AuditService, DEVELOPMENT_AUDIT_KEY, type AuditEntry, type AuditVerification } from './audit.js';
 export { AuthService, BOT_ADMIN_SCOPE, BOT_SCOPE } from './auth.js';
 export type {
   AddShopResult,

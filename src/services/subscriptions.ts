@@ -6,6 +6,8 @@ export interface SubscriptionOptions {
   price: number;
   currency: string;
   periodDays: number;
+  /** How long an invoice may be paid after it was issued (default 24). */
+  invoiceMaxAgeHours?: number;
 }
 
 export type Invoice = { payload: string; amount: number; currency: string; periodDays: number };
@@ -15,7 +17,17 @@ export type PreCheckoutResult =
   | { ok: true }
   | {
       ok: false;
-      reason: 'bad_payload' | 'wrong_amount' | 'wrong_currency' | 'wrong_payer' | 'unregistered' | 'banned';
+      reason:
+        | 'bad_payload'
+        | 'wrong_amount'
+        | 'wrong_currency'
+        | 'wrong_payer'
+        | 'unregistered'
+        | 'banned'
+        /** The subscription has no end date now: there is nothing to pay for. */
+        | 'open_ended'
+        /** Issued too long ago, before the subscription last changed, or in the earlier format. */
+        | 'outdated';
     };
 
 export type PaymentInput = {
@@ -30,20 +42,42 @@ export type PaymentResult = { recorded: boolean; paidUntil: Date | null; user: T
 
 export type SubscriptionStatus = { active: boolean; paidUntil: Date | null };
 
-/** Version 1 of the invoice payload: who the invoice is for. A forwarded invoice can't be paid by someone else. */
-const PAYLOAD = /^sub:v1:(\d{1,16})$/;
-
-export function subscriptionPayload(telegramId: number): string {
-  return `sub:v1:${telegramId}`;
+/** What an invoice was issued for, as its payload carries it. */
+export interface InvoiceFor {
+  /** The user it is for: a forwarded invoice can't be paid by someone else. */
+  telegramId: number;
+  /** When it was issued (epoch ms); null for the earlier format, which had no time. */
+  issuedAt: number | null;
+  /** The end of the subscription it extends (epoch ms), null for none: paying it is for that state only. */
+  paidUntil: number | null;
 }
 
-/** The Telegram id an invoice payload was issued to, or null for anything else. */
-export function parseSubscriptionPayload(payload: string): number | null {
-  const m = PAYLOAD.exec(payload);
+/** Version 2: `sub:v2:<telegram id>:<issued, epoch ms>:<paid-until, epoch ms, or "-">` (≤ 128 bytes). */
+const PAYLOAD_V2 = /^sub:v2:(\d{1,16}):(\d{1,15}):(\d{1,15}|-)$/;
+/** Version 1 named the user only; such invoices are refused as outdated. */
+const PAYLOAD_V1 = /^sub:v1:(\d{1,16})$/;
+
+export function subscriptionPayload(f: {
+  telegramId: number;
+  issuedAt: number;
+  paidUntil: number | null;
+}): string {
+  return `sub:v2:${f.telegramId}:${f.issuedAt}:${f.paidUntil ?? '-'}`;
+}
+
+/** What an invoice payload says it was issued for, or null for anything that isn't ours. */
+export function parseSubscriptionPayload(payload: string): InvoiceFor | null {
+  const v2 = PAYLOAD_V2.exec(payload);
+  const v1 = v2 ? null : PAYLOAD_V1.exec(payload);
+  const m = v2 ?? v1;
   if (!m) return null;
-  const id = Number(m[1]);
-  return Number.isSafeInteger(id) ? id : null;
+  const telegramId = Number(m[1]);
+  if (!Number.isSafeInteger(telegramId)) return null;
+  if (!v2) return { telegramId, issuedAt: null, paidUntil: null };
+  return { telegramId, issuedAt: Number(v2[2]), paidUntil: v2[3] === '-' ? null : Number(v2[3]) };
 }
+
+const HOUR = 3_600_000;
 
 /**
  * Paid subscriptions: an invoice for a fixed price and period, checks before Telegram takes the
@@ -55,10 +89,19 @@ export class SubscriptionService {
     private readonly options: SubscriptionOptions,
   ) {}
 
-  /** What to put in sendInvoice. Synchronous: nothing to look up. */
-  invoice(telegramId: number): Invoice {
+  /**
+   * What to put in sendInvoice. The payload records the user, the time (`now`, epoch ms) and the
+   * subscription's end as it is now: pre-checkout refuses the invoice once any of them no longer applies.
+   */
+  async invoice(telegramId: number, now: number = Date.now()): Promise<Invoice> {
+    const { rows } = await run<{ paid_until: Date | null }>(
+      this.ds,
+      `SELECT subscription_paid_until AS paid_until FROM telegram_users WHERE telegram_id = $1`,
+      [telegramId],
+    );
+    const paidUntil = rows[0]?.paid_until?.getTime() ?? null;
     return {
-      payload: subscriptionPayload(telegramId),
+      payload: subscriptionPayload({ telegramId, issuedAt: Math.floor(now), paidUntil }),
       amount: this.options.price,
       currency: this.options.currency,
       periodDays: this.options.periodDays,
@@ -66,23 +109,30 @@ export class SubscriptionService {
   }
 
   /**
-   * Answers Telegram's pre-checkout query: the invoice must be ours, at today's price and currency,
-   * paid by the user it was issued to, who must be registered and not banned. (An inactive user may
-   * pay: that is how they become active again.)
+   * Answers Telegram's pre-checkout query (nothing is charged unless this says yes): the invoice must
+   * be ours, at today's price and currency, paid by the user it was issued to, who must be registered
+   * and not banned. (An inactive user may pay: that is how they become active again.) And it must
+   * still apply: issued within `invoiceMaxAgeHours` of `now`, for the subscription as it is now (an
+   * open-ended one needs no payment; one whose end changed since needs a new invoice).
    */
-  async checkPreCheckout(q: PreCheckoutQuery): Promise<PreCheckoutResult> {
-    const issuedTo = parseSubscriptionPayload(q.payload);
-    if (issuedTo === null) return { ok: false, reason: 'bad_payload' };
+  async checkPreCheckout(q: PreCheckoutQuery, now: number = Date.now()): Promise<PreCheckoutResult> {
+    const issued = parseSubscriptionPayload(q.payload);
+    if (issued === null) return { ok: false, reason: 'bad_payload' };
     if (q.amount !== this.options.price) return { ok: false, reason: 'wrong_amount' };
     if (q.currency !== this.options.currency) return { ok: false, reason: 'wrong_currency' };
-    if (q.payerTelegramId !== issuedTo) return { ok: false, reason: 'wrong_payer' };
-    const { rows } = await run<{ is_banned: boolean }>(
+    if (q.payerTelegramId !== issued.telegramId) return { ok: false, reason: 'wrong_payer' };
+    const { rows } = await run<{ is_banned: boolean; is_active: boolean; paid_until: Date | null }>(
       this.ds,
-      `SELECT is_banned FROM telegram_users WHERE telegram_id = $1`,
+      `SELECT is_banned, is_active, subscription_paid_until AS paid_until FROM telegram_users WHERE telegram_id = $1`,
       [q.payerTelegramId],
     );
-    if (!rows[0]) return { ok: false, reason: 'unregistered' };
-    if (rows[0].is_banned) return { ok: false, reason: 'banned' };
+    const user = rows[0];
+    if (!user) return { ok: false, reason: 'unregistered' };
+    if (user.is_banned) return { ok: false, reason: 'banned' };
+    if (user.is_active && user.paid_until === null) return { ok: false, reason: 'open_ended' };
+    const maxAge = (this.options.invoiceMaxAgeHours ?? 24) * HOUR;
+    if (issued.issuedAt === null || now - issued.issuedAt > maxAge) return { ok: false, reason: 'outdated' };
+    if ((user.paid_until?.getTime() ?? null) !== issued.paidUntil) return { ok: false, reason: 'outdated' };
     return { ok: true };
   }
 

@@ -27,6 +27,7 @@ describe('subscription and payments', () => {
       SUBSCRIPTION_PRICE: '25000',
       SUBSCRIPTION_CURRENCY: 'RUB',
       SUBSCRIPTION_PERIOD_DAYS: '30',
+      INVOICE_MAX_AGE_HOURS: '6',
     });
     key = (await seedShop(h.services, 'Платная лавка')).apiKey;
   });
@@ -160,7 +161,10 @@ describe('subscription and payments', () => {
       // The same successful_payment delivered again: nothing changes and nothing is said.
       await h.emulator.settle();
       const messagesBefore = u.chat().length;
-      const again = await u.pay(undefined, { chargeId: paid.chargeId });
+      // (The emulator plays the pre-checkout again; the first invoice is spent now, so it carries a
+      // payload for the subscription as it is, which pre-checkout accepts.)
+      const { payload } = await h.services.subscriptions.invoice(u.id, h.clock.now());
+      const again = await u.pay(undefined, { chargeId: paid.chargeId, payload });
       expect(again.ok).toBe(true);
       await h.emulator.settle();
       expect(u.chat()).toHaveLength(messagesBefore);
@@ -189,6 +193,72 @@ describe('subscription and payments', () => {
       expect(Math.abs(row!.subscriptionPaidUntil!.getTime() - (Date.now() + 30 * DAY))).toBeLessThan(60_000);
       u.pressKey((t) => t.btnShopList);
       await u.waitForMessage('Доступные магазины');
+    });
+  });
+
+  describe('an invoice is for the subscription it was issued for', () => {
+    const outdated =
+      'Этот счёт устарел, деньги не списаны. Откройте «Подписка» и нажмите «Оплатить подписку», чтобы получить новый.';
+    const noLongerNeeded = 'Ваша подписка теперь бессрочна: оплата не нужна, деньги не списаны.';
+
+    it('staff made the subscription open-ended after the invoice: refused, nothing charged, still open-ended', async () => {
+      const u = await subscriber({ paidUntil: new Date(Date.now() + 2 * DAY) });
+      await openSubscription(u);
+      await invoiceFor(u);
+      const row = await userRow(h, u.id);
+      await sql(h, `UPDATE telegram_users SET subscription_paid_until = NULL WHERE id = $1`, [row!.id]);
+      const r = await u.pay();
+      expect(r).toMatchObject({ ok: false, errorMessage: noLongerNeeded });
+      await h.emulator.settle();
+      expect(await payments(u.id)).toEqual([]);
+      expect(await userRow(h, u.id)).toMatchObject({ isActive: true, subscriptionPaidUntil: null });
+    });
+
+    it('the subscription changed since the invoice (paid meanwhile, or changed by staff): refused as outdated', async () => {
+      const until = new Date(Date.now() + 2 * DAY);
+      const u = await subscriber({ paidUntil: until });
+      await openSubscription(u);
+      const first = await invoiceFor(u);
+      const second = await invoiceFor(u);
+      expect((await u.pay(second.message_id)).ok).toBe(true);
+      await u.waitForMessage('Вы успешно оплатили подписку');
+      await u.waitForMessage('Главное меню');
+      const paidUntil = (await userRow(h, u.id))!.subscriptionPaidUntil!;
+      // The first invoice was for a subscription ending at `until`: it no longer applies.
+      const r = await u.pay(first.message_id);
+      expect(r).toMatchObject({ ok: false, errorMessage: outdated });
+      await h.emulator.settle();
+      expect(await payments(u.id)).toHaveLength(1);
+      expect((await userRow(h, u.id))!.subscriptionPaidUntil!.getTime()).toBe(paidUntil.getTime());
+    });
+
+    it('an invoice older than INVOICE_MAX_AGE_HOURS is refused as outdated; a new one is accepted', async () => {
+      const u = await subscriber({ paidUntil: new Date(Date.now() + 2 * DAY) });
+      await openSubscription(u);
+      const old = await invoiceFor(u);
+      h.clock.advance(6 * 3_600_000 + 60_000);
+      try {
+        expect(await u.pay(old.message_id)).toMatchObject({ ok: false, errorMessage: outdated });
+        await h.emulator.settle();
+        expect(await payments(u.id)).toEqual([]);
+        const fresh = await invoiceFor(u);
+        expect((await u.pay(fresh.message_id)).ok).toBe(true);
+        await u.waitForMessage('Вы успешно оплатили подписку');
+      } finally {
+        h.clock.reset();
+      }
+      expect(await payments(u.id)).toHaveLength(1);
+    });
+
+    it('an invoice of the earlier format (no issue time) is refused as outdated', async () => {
+      const u = await subscriber({ paidUntil: new Date(Date.now() + 2 * DAY) });
+      await openSubscription(u);
+      await invoiceFor(u);
+      expect(await u.pay(undefined, { payload: `sub:v1:${u.id}` })).toMatchObject({
+        ok: false,
+        errorMessage: outdated,
+      });
+      expect(await payments(u.id)).toEqual([]);
     });
   });
 });

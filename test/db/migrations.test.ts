@@ -44,10 +44,16 @@ describe('migrations', () => {
     ]);
   });
 
-  it('keep the audit log append-only', async () => {
-    await sql(db, `INSERT INTO audit_log (actor_username, action, resource) VALUES ('root', 'edit', 'Shop')`);
+  it('keep the audit log append-only: no UPDATE, DELETE or TRUNCATE', async () => {
+    await sql(
+      db,
+      `INSERT INTO audit_log (actor_username, action, resource, hash) VALUES ('root', 'edit', 'Shop', repeat('0', 64))`,
+    );
     await expect(sql(db, `UPDATE audit_log SET action = 'x'`)).rejects.toThrow(/append-only/);
     await expect(sql(db, `DELETE FROM audit_log`)).rejects.toThrow(/append-only/);
+    await expect(sql(db, `TRUNCATE audit_log`)).rejects.toThrow(/append-only/);
+    await expect(sql(db, `TRUNCATE audit_log, users CASCADE`)).rejects.toThrow(/append-only/);
+    expect(await sql(db, `SELECT action FROM audit_log`)).toEqual([{ action: 'edit' }]);
   });
 
   it('refuse to delete a shop that still has storages', async () => {

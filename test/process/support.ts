@@ -69,6 +69,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     WEBHOOK_SECRET: '',
     REPORT_CHAT_ID: '',
     SESSION_SECRET: '',
+    AUDIT_KEY: '',
     ...extra,
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { parseSubscriptionPayload } from '../../src/services/index.js';
+import { parseSubscriptionPayload, subscriptionPayload } from '../../src/services/index.js';
 import { makeSeller, openCtx, profile, reset, type Ctx } from './fixtures.js';
 import { sql, sqlOne } from '../support/sql.js';
 
@@ -31,24 +31,62 @@ const near = (d: Date | null | undefined, ms: number) => {
   expect(Math.abs(d!.getTime() - ms)).toBeLessThan(10_000);
 };
 
+/** A seller whose subscription ends in `days` days (not open-ended: they have something to pay for). */
+async function payingSeller(days = 3) {
+  const seller = await makeSeller(ctx);
+  await sql(
+    ctx,
+    `UPDATE telegram_users SET subscription_paid_until = date_trunc('second', now()) + make_interval(days => $2) WHERE id = $1`,
+    [seller.id, days],
+  );
+  return seller;
+}
+
 describe('invoice and pre-checkout', () => {
-  it('issues an invoice naming its payer, at the configured price', () => {
-    const invoice = ctx.s.subscriptions.invoice(9_007_199_254_740_991);
+  it('issues an invoice naming its payer, the time and the subscription end, at the configured price', async () => {
+    const seller = await payingSeller();
+    const [{ until }] = await sql<{ until: Date }>(
+      ctx,
+      'SELECT subscription_paid_until AS until FROM telegram_users WHERE id = $1',
+      [seller.id],
+    );
+    const at = Date.now();
+    const invoice = await ctx.s.subscriptions.invoice(seller.telegramId, at);
     expect(invoice).toEqual({
-      payload: 'sub:v1:9007199254740991',
+      payload: `sub:v2:${seller.telegramId}:${at}:${until.getTime()}`,
       amount: 10000,
       currency: 'RUB',
       periodDays: 30,
     });
-    expect(Buffer.byteLength(invoice.payload)).toBeLessThanOrEqual(128);
-    expect(parseSubscriptionPayload(invoice.payload)).toBe(9_007_199_254_740_991);
+    expect(parseSubscriptionPayload(invoice.payload)).toEqual({
+      telegramId: seller.telegramId,
+      issuedAt: at,
+      paidUntil: until.getTime(),
+    });
+    const longest = subscriptionPayload({
+      telegramId: 9_007_199_254_740_991,
+      issuedAt: 999_999_999_999_999,
+      paidUntil: 999_999_999_999_999,
+    });
+    expect(Buffer.byteLength(longest)).toBeLessThanOrEqual(128);
+    expect(parseSubscriptionPayload(longest)?.telegramId).toBe(9_007_199_254_740_991);
+    expect(parseSubscriptionPayload(`sub:v2:5:${at}:-`)).toEqual({
+      telegramId: 5,
+      issuedAt: at,
+      paidUntil: null,
+    });
+    expect(parseSubscriptionPayload('sub:v1:42')).toEqual({
+      telegramId: 42,
+      issuedAt: null,
+      paidUntil: null,
+    });
     expect(parseSubscriptionPayload('Market telegram bot subscription')).toBeNull();
     expect(parseSubscriptionPayload('sub:v1:99999999999999999')).toBeNull();
   });
 
   it('approves the payer the invoice was issued to', async () => {
-    const seller = await makeSeller(ctx);
-    const { payload, amount, currency } = ctx.s.subscriptions.invoice(seller.telegramId);
+    const seller = await payingSeller();
+    const { payload, amount, currency } = await ctx.s.subscriptions.invoice(seller.telegramId);
     expect(
       await ctx.s.subscriptions.checkPreCheckout({
         payload,
@@ -62,21 +100,18 @@ describe('invoice and pre-checkout', () => {
   it('lets an inactive user pay: that is how they get back in', async () => {
     const seller = await makeSeller(ctx);
     await ctx.s.users.setActive([seller.id], false);
-    const { payload } = ctx.s.subscriptions.invoice(seller.telegramId);
+    const { payload } = await ctx.s.subscriptions.invoice(seller.telegramId);
     const q = { payload, amount: 10000, currency: 'RUB', payerTelegramId: seller.telegramId };
     expect(await ctx.s.subscriptions.checkPreCheckout(q)).toEqual({ ok: true });
   });
 
   it('rejects a foreign payload, a wrong amount or currency, another payer, strangers and the banned', async () => {
-    const seller = await makeSeller(ctx);
+    const seller = await payingSeller();
     const other = await makeSeller(ctx);
-    const ok = {
-      payload: `sub:v1:${seller.telegramId}`,
-      amount: 10000,
-      currency: 'RUB',
-      payerTelegramId: seller.telegramId,
-    };
+    const { payload } = await ctx.s.subscriptions.invoice(seller.telegramId);
+    const ok = { payload, amount: 10000, currency: 'RUB', payerTelegramId: seller.telegramId };
     const check = (q: Partial<typeof ok>) => ctx.s.subscriptions.checkPreCheckout({ ...ok, ...q });
+    expect(await check({})).toEqual({ ok: true });
     expect(await check({ payload: 'Market telegram bot subscription' })).toEqual({
       ok: false,
       reason: 'bad_payload',
@@ -90,12 +125,30 @@ describe('invoice and pre-checkout', () => {
     // A forwarded invoice: someone else tries to pay it.
     expect(await check({ payerTelegramId: other.telegramId })).toEqual({ ok: false, reason: 'wrong_payer' });
     const stranger = profile().telegramId;
-    expect(await check({ payload: `sub:v1:${stranger}`, payerTelegramId: stranger })).toEqual({
-      ok: false,
-      reason: 'unregistered',
-    });
+    expect(await check({ payload: `sub:v2:${stranger}:${Date.now()}:-`, payerTelegramId: stranger })).toEqual(
+      { ok: false, reason: 'unregistered' },
+    );
     await ctx.s.users.setBanned([seller.id], true);
     expect(await check({})).toEqual({ ok: false, reason: 'banned' });
+  });
+
+  it('refuses an invoice that no longer applies: open-ended now, too old, the end changed, or no issue time', async () => {
+    const seller = await payingSeller();
+    const issuedAt = Date.now();
+    const { payload } = await ctx.s.subscriptions.invoice(seller.telegramId, issuedAt);
+    const q = { payload, amount: 10000, currency: 'RUB', payerTelegramId: seller.telegramId };
+    const check = (at: number, p = payload) => ctx.s.subscriptions.checkPreCheckout({ ...q, payload: p }, at);
+    expect(await check(issuedAt + 24 * 3_600_000)).toEqual({ ok: true });
+    expect(await check(issuedAt + 24 * 3_600_000 + 1)).toEqual({ ok: false, reason: 'outdated' });
+    expect(await check(issuedAt, `sub:v1:${seller.telegramId}`)).toEqual({ ok: false, reason: 'outdated' });
+    await sql(
+      ctx,
+      `UPDATE telegram_users SET subscription_paid_until = subscription_paid_until + interval '1 day' WHERE id = $1`,
+      [seller.id],
+    );
+    expect(await check(issuedAt)).toEqual({ ok: false, reason: 'outdated' });
+    await sql(ctx, 'UPDATE telegram_users SET subscription_paid_until = NULL WHERE id = $1', [seller.id]);
+    expect(await check(issuedAt)).toEqual({ ok: false, reason: 'open_ended' });
   });
 });
 

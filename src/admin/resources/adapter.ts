@@ -1,10 +1,38 @@
 import { Resource } from '@adminjs/typeorm';
-import { ValidationError, type BaseRecord, type Filter } from 'adminjs';
-import { Equal, ILike, QueryFailedError, Raw, type BaseEntity } from 'typeorm';
+import { ValidationError, type ActionContext, type BaseRecord, type Filter } from 'adminjs';
+import {
+  And,
+  Equal,
+  ILike,
+  In,
+  Not,
+  QueryFailedError,
+  Raw,
+  type BaseEntity,
+  type FindOperator,
+} from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { isForeignKeyViolation, isUniqueViolation } from '../../services/sql.js';
 
-type FilterElement = Filter['filters'][string] & { custom?: unknown };
+type FilterElement = Filter['filters'][string] & { custom?: unknown; restricted?: true };
+
+/**
+ * What staff who are not superusers may read of a resource, enforced where the panel reads it (every
+ * list, show, search, reference and action goes through the adapter with the viewer in `context`).
+ */
+export interface NonSuperuserView {
+  /** They read no rows at all (staff accounts: a reference to one populates nothing). */
+  none?: true;
+  /** Rows whose `path` is one of `values` are not theirs to see. */
+  exclude?: { path: string; values: string[] };
+  /** Filters they may not use: they would tell hidden values apart. */
+  noFilters?: string[];
+  /** Their view of a record's (flattened) params. */
+  redact?: (params: Record<string, unknown>) => Record<string, unknown>;
+}
+
+const isSuperuserContext = (context?: ActionContext) =>
+  (context?.currentAdmin as { isSuperuser?: unknown } | undefined)?.isSuperuser === true;
 interface SortParams {
   limit?: number;
   offset?: number;
@@ -28,16 +56,58 @@ export function escapeLike(value: string): string {
  *   error is no longer swallowed (the adapter drops them).
  */
 export class SafeTypeormAdapter extends Resource {
-  constructor(model: typeof BaseEntity) {
+  constructor(
+    model: typeof BaseEntity,
+    private readonly nonSuperuser: NonSuperuserView = {},
+  ) {
     super(model);
   }
 
-  override async find(filter: Filter, params: SortParams): Promise<BaseRecord[]> {
-    return super.find(this.rewrite(filter), { ...params, sort: this.safeSort(params.sort) });
+  /** The limits for this reader, or null for a superuser (or a read without a viewer: the app's own). */
+  private limitsFor(context?: ActionContext): NonSuperuserView | null {
+    if (!context || isSuperuserContext(context)) return null;
+    return this.nonSuperuser;
   }
 
-  override async count(filter: Filter): Promise<number> {
-    return super.count(this.rewrite(filter));
+  override async find(filter: Filter, params: SortParams, context?: ActionContext): Promise<BaseRecord[]> {
+    const limits = this.limitsFor(context);
+    if (limits?.none) return [];
+    const records = await super.find(this.rewrite(filter, limits), {
+      ...params,
+      sort: this.safeSort(params.sort),
+    });
+    return this.redacted(records, limits);
+  }
+
+  override async count(filter: Filter, context?: ActionContext): Promise<number> {
+    const limits = this.limitsFor(context);
+    if (limits?.none) return 0;
+    return super.count(this.rewrite(filter, limits));
+  }
+
+  override async findOne(id: string, context?: ActionContext): Promise<BaseRecord | null> {
+    const limits = this.limitsFor(context);
+    if (limits?.none) return null;
+    const record = await super.findOne(id);
+    if (!record) return null;
+    return this.redacted([record], limits)[0] ?? null;
+  }
+
+  override async findMany(ids: (string | number)[], context?: ActionContext): Promise<BaseRecord[]> {
+    const limits = this.limitsFor(context);
+    if (limits?.none) return [];
+    return this.redacted(await super.findMany(ids), limits);
+  }
+
+  /** Drops the rows a limited reader may not see and rewrites the rest's params for them. */
+  private redacted(records: BaseRecord[], limits: NonSuperuserView | null): BaseRecord[] {
+    if (!limits) return records;
+    const { exclude, redact } = limits;
+    const out = exclude
+      ? records.filter((r) => !exclude.values.includes(String(r.get(exclude.path))))
+      : records;
+    if (redact) for (const r of out) r.params = redact(r.params);
+    return out;
   }
 
   override async validateAndSave(instance: BaseEntity): Promise<void> {
@@ -80,9 +150,13 @@ export class SafeTypeormAdapter extends Resource {
     return { sortBy: sort!.sortBy, direction };
   }
 
-  private rewrite(filter: Filter): Filter {
+  private rewrite(filter: Filter, limits: NonSuperuserView | null = null): Filter {
     if (!filter?.filters) return filter;
     for (const [key, element] of Object.entries(filter.filters) as [string, FilterElement][]) {
+      if (limits?.noFilters?.includes(element.path)) {
+        element.custom = Raw(() => 'FALSE');
+        continue;
+      }
       const column = element.property ? this.column(element.path) : undefined;
       if (!column || !column.isSelect) {
         delete filter.filters[key];
@@ -104,7 +178,24 @@ export class SafeTypeormAdapter extends Resource {
         element.custom = ILike(`%${escapeLike(value)}%`);
       }
     }
+    if (limits?.exclude) this.exclude(filter, limits.exclude);
     return filter;
+  }
+
+  /** ANDs "not one of `values`" to the filter on `path` (once: count and find share the filter). */
+  private exclude(filter: Filter, { path, values }: { path: string; values: string[] }): void {
+    const filters = filter.filters as Record<string, FilterElement>;
+    const element = filters[path];
+    if (element?.restricted) return;
+    const notHidden = Not(In(values));
+    if (element) {
+      const own = element.custom as FindOperator<unknown> | undefined;
+      element.custom = own ? And(own, notHidden) : notHidden;
+      element.restricted = true;
+    } else {
+      const property = this.property(path);
+      filters[path] = { path, value: '', property, custom: notHidden, restricted: true } as FilterElement;
+    }
   }
 }
 

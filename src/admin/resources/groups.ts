@@ -9,7 +9,7 @@ import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './sha
 export function groups(deps: ResourceDeps): ResourceWithOptions {
   const fields = ['name'];
   return panelResource(
-    new SafeTypeormAdapter(Group),
+    new SafeTypeormAdapter(Group, { none: true }),
     {
       id: 'Group',
       navigation: nav.staff,

@@ -38,7 +38,8 @@ export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
     'dateJoined',
   ];
   return panelResource(
-    new SafeTypeormAdapter(User),
+    // Not even as a reference (a Telegram user's staff account): non-superusers read no rows.
+    new SafeTypeormAdapter(User, { none: true }),
     {
       id: 'User',
       navigation: nav.staff,

@@ -71,7 +71,11 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
   );
 
   return panelResource(
-    new SafeTypeormAdapter(TelegramUser),
+    // The staff account an admin logged in with is for superusers only: not even its id for the rest.
+    new SafeTypeormAdapter(TelegramUser, {
+      noFilters: ['staffUserId'],
+      redact: ({ staffUserId: _staff, ...rest }) => rest,
+    }),
     {
       id: 'TelegramUser',
       navigation: nav.telegram,

@@ -8,7 +8,7 @@ import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './sha
 export function userGroups(deps: ResourceDeps): ResourceWithOptions {
   const fields = ['userId', 'groupId'];
   return panelResource(
-    new SafeTypeormAdapter(UserGroup),
+    new SafeTypeormAdapter(UserGroup, { none: true }),
     {
       id: 'UserGroup',
       navigation: nav.staff,

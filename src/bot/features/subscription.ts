@@ -46,7 +46,7 @@ export const subscriptionFeature: Feature = {
           await ctx.answer(ctx.t.noPaymentNeeded, true);
           return;
         }
-        const invoice = ctx.deps.services.subscriptions.invoice(ctx.from.id);
+        const invoice = await ctx.deps.services.subscriptions.invoice(ctx.from.id, ctx.deps.now());
         await ctx.answer();
         await ctx.telegram.sendInvoice(ctx.chat.id, {
           title: ctx.t.invoiceTitle,
@@ -62,18 +62,27 @@ export const subscriptionFeature: Feature = {
 
   /** Must be answered within 10 seconds: one query, then the answer. */
   preCheckout: async (ctx, q) => {
-    const result = await ctx.deps.services.subscriptions.checkPreCheckout({
-      payload: q.invoice_payload,
-      amount: q.total_amount,
-      currency: q.currency,
-      payerTelegramId: q.from.id,
-    });
+    const result = await ctx.deps.services.subscriptions.checkPreCheckout(
+      {
+        payload: q.invoice_payload,
+        amount: q.total_amount,
+        currency: q.currency,
+        payerTelegramId: q.from.id,
+      },
+      ctx.deps.now(),
+    );
     if (result.ok) {
       await ctx.answerPreCheckoutQuery(true);
-    } else {
-      ctx.deps.logger.warn({ user: q.from.id, reason: result.reason }, 'pre-checkout refused');
-      await ctx.answerPreCheckoutQuery(false, ctx.t.preCheckoutFailed);
+      return;
     }
+    ctx.deps.logger.warn({ user: q.from.id, reason: result.reason }, 'pre-checkout refused');
+    const why =
+      result.reason === 'open_ended'
+        ? ctx.t.preCheckoutNotNeeded
+        : result.reason === 'outdated'
+          ? ctx.t.invoiceOutdated
+          : ctx.t.preCheckoutFailed;
+    await ctx.answerPreCheckoutQuery(false, why);
   },
 
   /** Recorded once by its charge id: the same payment delivered twice changes nothing and says nothing. */

@@ -52,6 +52,10 @@ export const en: Texts = {
   noPaymentNeeded: 'Your subscription has no end date: no payment is needed.',
   paymentsUnavailable: 'Payments are not available right now. Please contact the administrator.',
   preCheckoutFailed: 'Something went wrong... The payment was not accepted and nothing was charged.',
+  preCheckoutNotNeeded:
+    'Your subscription has no end date now: no payment is needed, and nothing was charged.',
+  invoiceOutdated:
+    'This invoice is out of date, and nothing was charged. Open "Subscription" and press "Pay for subscription" for a new one.',
   paymentSucceeded: (paidUntil: string) =>
     `You have successfully paid for the subscription 🎉. It is active until ${paidUntil}.`,
 

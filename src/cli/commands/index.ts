@@ -1,5 +1,6 @@
 import type { Command, CommandSpec } from '../command.js';
 import { addtogroup } from './addtogroup.js';
+import { auditverify } from './auditverify.js';
 import { ban, unban } from './ban.js';
 import { changepassword } from './changepassword.js';
 import { createshop } from './createshop.js';
@@ -18,6 +19,7 @@ export const commands: Record<string, Command & { spec: CommandSpec }> = {
   createshop,
   ban,
   unban,
+  auditverify,
 };
 
 export function usage(): string {

@@ -1,6 +1,6 @@
 import { BaseEntity, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Every change made in the panel: who, what, when, before and after. Append-only. */
+/** Every change made in the panel: who, what, when, before and after. Append-only, hash-chained. */
 @Entity({ name: 'audit_log' })
 @Index('ix_audit_log_resource_record', ['resource', 'recordId'])
 export class AuditLog extends BaseEntity {
@@ -32,4 +32,11 @@ export class AuditLog extends BaseEntity {
   @Index()
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
+
+  /**
+   * HMAC-SHA256 (AUDIT_KEY) of the previous row's hash and this row's content: the tamper-evident
+   * chain. Null only for rows written before the chain began (the database refuses new ones without).
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  hash!: string | null;
 }
