@@ -35,8 +35,10 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   const { config, logger, admin, ping, webhook } = deps;
   const app = express();
   app.disable('x-powered-by');
-  // Behind a TLS-terminating proxy in production: secure cookies and the client's IP (login limits) need it.
-  if (config.env === 'production') app.set('trust proxy', 1);
+  // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
+  // TRUSTED_PROXIES names sent it; by default nobody's is believed. (Secure cookies behind a
+  // TLS-terminating proxy don't depend on it: the session reads X-Forwarded-Proto itself.)
+  app.set('trust proxy', config.trustedProxies);
 
   if (admin) app.use(admin.rootPath, admin.router);
 
