@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createAdmin, type AdminPanel } from '../../src/admin/index.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { pingDatabase } from '../../src/db/health.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { createHttpApp, startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createTestDatabase, type Database } from '../support/db.js';
@@ -36,11 +36,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { db?: Database } = {}): Promise<Harness> {
+export async function startHarness(opts: { db?: Database; logger?: Logger } = {}): Promise<Harness> {
   const bundleDir = useOwnBundleDir();
   const db = opts.db ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_JS_TMP_DIR: bundleDir });
-  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const logger = opts.logger ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
 
   const h = { db, services, config } as Harness;
