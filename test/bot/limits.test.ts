@@ -7,6 +7,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/bot-harness.js';
+import { catalogues } from '../../src/bot/texts/index.js';
 import { fitted } from '../../src/bot/ui.js';
 import type { InlineKeyboardButton } from '../emulator/types.js';
 import type { BotUser, Texts } from '../support/texts.js';
@@ -143,5 +144,16 @@ describe('the last check before sending', () => {
     expect(sent.text.endsWith('<…')).toBe(true);
     const short = { text: `<b>${'&lt;'.repeat(4096)}</b>`, html: true };
     expect(fitted(short)).toBe(short); // 4096 after parsing: fits as it is
+  });
+});
+
+describe('texts with Telegram limits of their own', () => {
+  it('keep the invoice title, description and label within them in every language', () => {
+    for (const t of Object.values(catalogues)) {
+      expect(t.invoiceTitle.length).toBeLessThanOrEqual(32);
+      expect(t.invoiceDescription(3660).length).toBeLessThanOrEqual(255);
+      expect(t.invoiceLabel.length).toBeGreaterThan(0);
+      expect(t.description.length).toBeLessThanOrEqual(512);
+    }
   });
 });
