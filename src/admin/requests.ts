@@ -120,7 +120,8 @@ function badListQuery(
   }
   if (query.sortBy !== undefined) {
     const property = typeof query.sortBy === 'string' ? decorated.getPropertyByKey(query.sortBy) : undefined;
-    if (!property || !property.isSortable() || !property.isVisible('list')) {
+    const shown = property && (property.isVisible('list') || property.isVisible('show'));
+    if (!property || !property.isSortable() || !shown) {
       return `the list can't be sorted by "${String(query.sortBy)}"`;
     }
   }
