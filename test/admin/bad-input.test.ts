@@ -107,7 +107,6 @@ describe('malformed list parameters and resource names get a clear 4xx, not an e
     ['a bad perPage', `${list}?perPage=abc`],
     ['a perPage too large', `${list}?perPage=100000`],
     ['a filter value of the wrong type (number)', `${list}?filters.id=abc`],
-    ['a filter value of the wrong type (bigint)', `${list}?filters.telegramId=abc`],
     ['a filter value of the wrong type (boolean)', `${list}?filters.isBanned=maybe`],
     ['a filter value of the wrong type (enum)', `${list}?filters.role=wizard`],
     ['a filter value of the wrong type (date)', `${list}?filters.createdAt~~from=notadate`],
@@ -117,9 +116,26 @@ describe('malformed list parameters and resource names get a clear 4xx, not an e
   test.each(cases)('%s', async (_name, path) => {
     lines.length = 0;
     const reply = await rawGet(clerk, path);
-    expect([200, 400]).toContain(reply.status);
-    if (reply.status === 400) expect(reply.text).toMatch(/"message":"[^"]+"/);
+    expect(reply.status).toBe(400);
+    expect(reply.json().message).toEqual(expect.any(String));
     expect(errorsLogged()).toEqual([]);
+  });
+
+  test('a Telegram id filter that is not a number finds nobody (ids are matched as text, exactly)', async () => {
+    lines.length = 0;
+    const reply = await rawGet(clerk, `${list}?filters.telegramId=abc`);
+    expect(reply.status).toBe(200);
+    expect(reply.json().meta).toMatchObject({ total: 0 });
+    expect(errorsLogged()).toEqual([]);
+  });
+
+  test('the parameters the panel itself sends still work', async () => {
+    const reply = await rawGet(
+      clerk,
+      `${list}?page=1&perPage=10&sortBy=createdAt&direction=desc&filters.isBanned=false&filters.role=seller` +
+        '&filters.createdAt~~from=2020-01-01T00:00:00.000Z&filters.username=a',
+    );
+    expect(reply.status).toBe(200);
   });
 
   test.each([
