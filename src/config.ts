@@ -1,4 +1,5 @@
 import 'dotenv/config';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Reads a boolean the way people write it in .env files: "false", "0", "no" and "off" are false. */
@@ -39,6 +40,50 @@ const optionalString = z
   .trim()
   .optional()
   .transform((v) => (v ? v : undefined));
+
+/** The named ranges express's `trust proxy` knows. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One entry of TRUSTED_PROXIES: an IPv4/IPv6 address, a CIDR of one, or a named range. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * Whose X-Forwarded-For is believed, in the form express's `trust proxy` takes: `false` (nobody,
+ * the default), a hop count, or a list of addresses, CIDRs and named ranges.
+ */
+const trustedProxies = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): false | number | string[] => {
+    if (v === undefined || v === '' || v.toLowerCase() === 'none') return false;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops >= 1 && hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: `expected a hop count from 1 to 10, got "${v}"` });
+      return z.NEVER;
+    }
+    const entries = v.split(',').map((e) => e.trim());
+    const bad = entries.filter((e) => !isProxyEntry(e));
+    if (bad.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected a hop count, or addresses, CIDRs (10.0.0.0/8) and loopback/linklocal/uniquelocal ' +
+          `separated by commas; not ${bad.map((b) => `"${b}"`).join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /** `VAR=` in a .env file means "not set": empty values fall back to the default. */
 const unsetIfEmpty = (env: NodeJS.ProcessEnv) =>
@@ -95,6 +140,7 @@ const variables = z.object({
   WEBHOOK_SECRET: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9_-]{1,256}$/.test(v), {
     message: 'expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
   }),
+  TRUSTED_PROXIES: trustedProxies,
   // AdminJS reads it from process.env when first imported; createAdmin puts this value there.
   ADMIN_JS_TMP_DIR: z.string().trim().min(1).default('adminjs-bundle'),
 });
@@ -168,6 +214,8 @@ export const configSchema = variables.transform((e, ctx) => {
     sessionSecret: e.SESSION_SECRET,
     /** The audit chain's HMAC key; unset outside production (a public development key is used). */
     auditKey: e.AUDIT_KEY,
+    /** Express's `trust proxy`: whose X-Forwarded-For gives the client's address (the per-IP login limit). */
+    trustedProxies: e.TRUSTED_PROXIES,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
   };

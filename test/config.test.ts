@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       login: { maxFailures: 5, windowMinutes: 15, wrongKeysPerMinute: 20, wrongKeysPerHour: 200 },
       sessionSecret: undefined,
       auditKey: undefined,
+      trustedProxies: false,
       adminBundleDir: 'adminjs-bundle',
     } satisfies Config);
   });
@@ -168,5 +169,26 @@ describe('the transport: polling or webhook', () => {
     const url: string = transport.url;
     const secret: string = transport.secret;
     expect([url, secret]).toEqual([WEBHOOK.WEBHOOK_URL, WEBHOOK.WEBHOOK_SECRET]);
+  });
+});
+
+describe('TRUSTED_PROXIES: whose X-Forwarded-For is believed', () => {
+  it('trusts nobody by default, in production too', () => {
+    expect(loadConfig({}).trustedProxies).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).trustedProxies).toBe(false);
+  });
+
+  it('takes a hop count or a list of addresses, CIDRs and named ranges, as express does', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '1' }).trustedProxies).toBe(1);
+    expect(
+      loadConfig({ TRUSTED_PROXIES: ' 10.0.0.0/8, 127.0.0.1,::1,loopback, fd00::/8 ' }).trustedProxies,
+    ).toEqual(['10.0.0.0/8', '127.0.0.1', '::1', 'loopback', 'fd00::/8']);
+    expect(loadConfig({ TRUSTED_PROXIES: 'none' }).trustedProxies).toBe(false);
+  });
+
+  it('refuses what express would misread, naming the variable', () => {
+    for (const bad of ['true', '-1', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '1,2', '*']) {
+      expect(refusal({ TRUSTED_PROXIES: bad })).toMatch(/^Invalid configuration:\n {2}TRUSTED_PROXIES: /);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { CSRF_COOKIE, readCookie, setCsrfCookie } from './csrf.js';
+import { canonicalPath } from './requests.js';
 import { SUPERUSER_RESOURCES } from './resources/access.js';
 import { scrubJson } from './secrets.js';
 import { destroy, wrap } from './session.js';
@@ -55,15 +56,21 @@ export function staffSession(deps: {
 
 /**
  * Staff accounts and groups: superusers only, refused here before AdminJS even parses the body
- * (the resources' isAccessible refuses them too, and hides them from the navigation).
+ * (the resources' isAccessible refuses them too, and hides them from the navigation). The path is
+ * compared in its canonical form (escapes decoded, `..` and slashes resolved, any case), so no
+ * spelling the router would still route to `User` gets past; a malformed escape is a 400.
  */
 export function superuserGate(): RequestHandler {
-  const superuserOnly = new RegExp(`^/(api/)?resources/(${SUPERUSER_RESOURCES.join('|')})(/|$)`);
+  const names = SUPERUSER_RESOURCES.map((n) => n.toLowerCase()).join('|');
+  const superuserOnly = new RegExp(`^/(api/)?resources/(${names})(/|$)`);
   return (req, res, next) => {
-    if (!superuserOnly.test(req.path) || req.session.adminUser?.isSuperuser) return next();
-    if (req.path.startsWith('/api/')) {
-      return res.status(403).json({ error: 'forbidden', message: 'Superusers only' });
+    const path = canonicalPath(req.path);
+    if (path === undefined) {
+      return res.status(400).json({ error: 'bad request', message: 'The address has a malformed escape' });
     }
+    if (!superuserOnly.test(path) || req.session.adminUser?.isSuperuser) return next();
+    if (path.startsWith('/api/'))
+      return res.status(403).json({ error: 'forbidden', message: 'Superusers only' });
     res.status(403).type('text').send('Forbidden: superusers only');
   };
 }

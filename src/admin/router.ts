@@ -16,6 +16,7 @@ import {
   staffSession,
   superuserGate,
 } from './middleware.js';
+import { panelRequestGuard } from './requests.js';
 import { panelSession } from './session.js';
 import type { AdminServices } from './types.js';
 
@@ -38,7 +39,8 @@ export interface PanelRouterDeps {
  * has no CSRF protection.
  *
  * Order: session → same-origin check → login/logout → assets → staff session (re-checked against
- * the database on every request) → CSRF token → superuser gate → body parsing → AdminJS routes.
+ * the database on every request) → CSRF token → superuser gate → unknown resources, actions and
+ * malformed list parameters refused → body parsing → AdminJS routes.
  */
 export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
   const { admin, services, logger, secure } = deps;
@@ -58,6 +60,7 @@ export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
   router.use(staffSession({ services, logger, loginPath }));
   router.use(tokenGuard);
   router.use(superuserGate());
+  router.use(panelRequestGuard(admin));
   router.use(formidableMiddleware(FORMIDABLE));
   router.use(restoreCsrfCookie(cookie));
   router.use(scrubResponses);

@@ -8,7 +8,7 @@ export const SESSION_MAX_AGE_MS = 8 * 60 * 60_000;
 export interface SessionOptions {
   store: session.Store;
   secret: string;
-  /** Production: Secure cookies, behind one trusted proxy. */
+  /** Production: Secure cookies (X-Forwarded-Proto tells a TLS-terminating proxy's https). */
   secure: boolean;
   /** The panel's root path: the cookie is sent there only. */
   cookiePath: string;

@@ -4,7 +4,10 @@ import type { Config } from '../config.js';
 import type { TelegramUser } from '../db/entities/index.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
-import type { Language, Texts } from './texts/index.js';
+import { cut, type Language, type Texts } from './texts/index.js';
+
+/** Telegram's limit on a callback answer's text. */
+const ANSWER_MAX = 200;
 
 /** Typed input the bot is waiting for, and since when (it expires). */
 export type ExpectKind = 'admin_username' | 'admin_password' | 'seller_key' | 'add_key';
@@ -50,7 +53,9 @@ export class BotContext extends Context {
     if (!this.callbackQuery || this.answered) return;
     this.answered = true;
     try {
-      await this.answerCbQuery(text?.slice(0, 200), { show_alert: showAlert });
+      await this.answerCbQuery(text === undefined ? undefined : cut(text, ANSWER_MAX), {
+        show_alert: showAlert,
+      });
     } catch (err) {
       // A query older than ~15 s can't be answered any more; nothing is lost by ignoring it.
       this.deps.logger.debug({ err }, 'callback answer failed');

@@ -16,6 +16,7 @@ import { errorBoundary } from './middleware/error-boundary.js';
 import { session } from './middleware/session.js';
 import { Poller } from './polling.js';
 import { buildRouter } from './router.js';
+import { RecentUpdateIds } from './update-ids.js';
 import { catalogues } from './texts/index.js';
 
 export type { BotDeps, SessionData } from './context.js';
@@ -91,8 +92,15 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   bot.catch((err) => logger.error({ err }, 'unhandled bot error'));
 
   const queue = new ChatQueue(opts.concurrency ?? 64);
-  /** Queues an update behind the earlier ones of its chat; resolves when it has been handled. */
-  const handleUpdate = (update: Update) => queue.push(chatKey(update), () => bot.handleUpdate(update));
+  const recent = new RecentUpdateIds();
+  /**
+   * Queues an update behind the earlier ones of its chat; resolves when it has been handled. The one
+   * entry of both transports, so a redelivered update id is dropped here whichever brought it.
+   */
+  const handleUpdate = (update: Update): Promise<void> => {
+    if (!recent.firstTime(update.update_id)) return Promise.resolve();
+    return queue.push(chatKey(update), () => bot.handleUpdate(update));
+  };
   const poller = new Poller({
     telegram: bot.telegram,
     logger,

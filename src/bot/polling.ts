@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 export interface PollerOptions {
   telegram: Telegram;
   logger: Logger;
-  /** Receives each new update once; it should queue the work and return quickly. */
+  /** Receives each update fetched (the bot drops repeats by update_id); it should queue the work and return quickly. */
   dispatch: (update: Update) => void;
   /** Resolves when all dispatched work has finished. */
   drain: () => Promise<void>;
@@ -18,8 +18,7 @@ export interface PollerOptions {
 
 /**
  * Long polling with the guarantees Telegraf's loop lacks: updates are handed over as they arrive
- * (no waiting for the slowest of a batch), duplicates are dropped by update_id set membership
- * (ids may jump), network failures back off, and stop() lets in-flight work finish before it
+ * (no waiting for the slowest of a batch), network failures back off, and stop() lets in-flight work finish before it
  * confirms the offset, so nothing is lost or handled twice across a graceful restart.
  *
  * Updates are confirmed by the next getUpdates, while their work may still be running: a crash or
@@ -31,7 +30,6 @@ export class Poller {
   private running = false;
   private abort?: AbortController;
   private loopDone: Promise<void> = Promise.resolve();
-  private readonly seen = new Set<number>();
 
   constructor(private readonly opts: PollerOptions) {}
 
@@ -82,8 +80,6 @@ export class Poller {
         failures = 0;
         for (const update of updates) {
           this.offset = Math.max(this.offset, update.update_id + 1);
-          if (this.seen.has(update.update_id)) continue;
-          this.remember(update.update_id);
           this.opts.dispatch(update);
         }
       } catch (err) {
@@ -96,14 +92,6 @@ export class Poller {
         this.opts.logger.warn({ err, retryInMs: wait }, 'getUpdates failed');
         await new Promise((r) => setTimeout(r, wait));
       }
-    }
-  }
-
-  private remember(id: number): void {
-    this.seen.add(id);
-    if (this.seen.size > 10_000) {
-      const oldest = this.seen.values().next().value as number;
-      this.seen.delete(oldest);
     }
   }
 }

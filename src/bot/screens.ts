@@ -1,11 +1,13 @@
 import type { InlineKeyboardButton } from 'telegraf/types';
 import type { Shop, TelegramUser } from '../db/entities/index.js';
 import { encode, type CallbackData, type ListKind } from './callback-data.js';
-import { cut, type Texts } from './texts/index.js';
+import { cut, shown, type Texts } from './texts/index.js';
 
 /**
  * Every screen as a pure function of data: text, parse mode and keyboard. Handlers decide which
  * screen to show; ui.ts decides whether it replaces the pressed message or arrives as a new one.
+ * Stored text goes in through shown() (cut with an ellipsis), so every screen fits Telegram's
+ * limits whatever the data; ui.ts checks the whole text once more before sending.
  */
 export interface Screen {
   text: string;
@@ -44,7 +46,7 @@ export function menuKeyboard(t: Texts, role: TelegramUser['role']): InlineKeyboa
 }
 
 export function userMenu(t: Texts, fullName: string, role: TelegramUser['role'], prefix?: string): Screen {
-  const menu = t.mainMenu(fullName, role === 'admin' ? t.roleAdmin : t.roleSeller);
+  const menu = t.mainMenu(shown(fullName), role === 'admin' ? t.roleAdmin : t.roleSeller);
   return { text: prefix ? `${prefix}\n\n${menu}` : menu, html: true, keyboard: menuKeyboard(t, role) };
 }
 
@@ -109,7 +111,7 @@ export function shopList(t: Texts, list: ListKind, page: ShopPage): Screen {
 export function shopMenu(t: Texts, shop: Shop, offset: number): Screen {
   const s = { shopId: shop.id, offset };
   return {
-    text: t.shopMenu(shop.name),
+    text: t.shopMenu(shown(shop.name)),
     html: true,
     keyboard: [
       [btn(t.btnShopInfo, { a: 'info', ...s })],
@@ -122,7 +124,7 @@ export function shopMenu(t: Texts, shop: Shop, offset: number): Screen {
 
 export function shopInfo(t: Texts, shop: Shop, offset: number): Screen {
   return {
-    text: t.shopInfo(shop.name, shop.vendorName, shop.isActive, shop.updatePrices),
+    text: t.shopInfo(shown(shop.name), shown(shop.vendorName), shop.isActive, shop.updatePrices),
     html: true,
     keyboard: [[btn(t.btnBack, { a: 'shop', shopId: shop.id, offset })]],
   };
@@ -156,7 +158,7 @@ export function activation(t: Texts, shop: Shop, offset: number): Screen {
   const labels = { turnOff: t.btnDeactivate, turnOn: t.btnActivate };
   return switchScreen(
     t,
-    t.activationScreen(shop.name, shop.isActive),
+    t.activationScreen(shown(shop.name), shop.isActive),
     shop.isActive,
     labels,
     'set_active',
@@ -170,7 +172,7 @@ export function prices(t: Texts, shop: Shop, offset: number): Screen {
   const labels = { turnOff: t.btnPricesOff, turnOn: t.btnPricesOn };
   return switchScreen(
     t,
-    t.pricesScreen(shop.name, shop.updatePrices),
+    t.pricesScreen(shown(shop.name), shop.updatePrices),
     shop.updatePrices,
     labels,
     'set_prices',
@@ -181,7 +183,7 @@ export function prices(t: Texts, shop: Shop, offset: number): Screen {
 
 export function unlinkConfirm(t: Texts, shop: Shop, offset: number): Screen {
   return {
-    text: t.unlinkConfirm(shop.name),
+    text: t.unlinkConfirm(shown(shop.name)),
     html: true,
     keyboard: [
       [
@@ -196,7 +198,7 @@ export function unlinkConfirm(t: Texts, shop: Shop, offset: number): Screen {
 export function subscription(t: Texts, username: string, paidUntil: string | null, active: boolean): Screen {
   const pay = active && paidUntil === null ? [] : [[btn(t.btnPay, { a: 'pay' })]];
   return {
-    text: t.subscriptionStatus(username, paidUntil, active),
+    text: t.subscriptionStatus(shown(username), paidUntil, active),
     html: true,
     keyboard: [...pay, [btn(t.btnBack, { a: 'menu' })]],
   };

@@ -1,6 +1,18 @@
 import type { ChatContext } from './context.js';
 import type { Screen } from './screens.js';
 import { isNotModified, isUneditable } from './telegram-errors.js';
+import { cut, htmlToText, MESSAGE_MAX, parsedLength } from './texts/index.js';
+
+/**
+ * The screen as sent: unchanged when it fits MESSAGE_MAX after entity parsing (screens cut stored
+ * text themselves), else its plain text cut with an ellipsis, so no data can make a screen fail.
+ */
+export function fitted(screen: Screen): Screen {
+  const html = screen.html ?? false;
+  if (parsedLength(screen.text, html) <= MESSAGE_MAX) return screen;
+  const plain = html ? htmlToText(screen.text) : screen.text;
+  return { ...screen, text: cut(plain.trim(), MESSAGE_MAX), html: false };
+}
 
 function extra(screen: Screen) {
   return {
@@ -11,7 +23,8 @@ function extra(screen: Screen) {
 }
 
 /** Sends a screen as a new message. */
-export async function reply(ctx: ChatContext, screen: Screen): Promise<number | undefined> {
+export async function reply(ctx: ChatContext, given: Screen): Promise<number | undefined> {
+  const screen = fitted(given);
   const msg = await ctx.telegram.sendMessage(ctx.chat.id, screen.text, extra(screen));
   return msg.message_id;
 }
@@ -21,7 +34,8 @@ export async function reply(ctx: ChatContext, screen: Screen): Promise<number | 
  * text). Redrawing identical content is not an error; a message that can no longer be edited gets
  * a fresh one instead.
  */
-export async function show(ctx: ChatContext, screen: Screen): Promise<void> {
+export async function show(ctx: ChatContext, given: Screen): Promise<void> {
+  const screen = fitted(given);
   const message = ctx.callbackQuery?.message;
   if (!message) {
     await reply(ctx, screen);
@@ -46,11 +60,8 @@ export async function show(ctx: ChatContext, screen: Screen): Promise<void> {
 }
 
 /** Edits a message the bot sent earlier in this update (e.g. "please wait" into the result). */
-export async function replace(
-  ctx: ChatContext,
-  messageId: number | undefined,
-  screen: Screen,
-): Promise<void> {
+export async function replace(ctx: ChatContext, messageId: number | undefined, given: Screen): Promise<void> {
+  const screen = fitted(given);
   if (messageId === undefined) {
     await reply(ctx, screen);
     return;

@@ -12,7 +12,7 @@ export interface HttpAppDeps {
   admin?: AdminPanel;
   /** The database check /healthz waits for (up to 2 s); without one, /healthz answers ok. */
   ping?: () => Promise<unknown>;
-  /** The Telegram webhook: JSON-parsed, mounted at `path`. */
+  /** The Telegram webhook, mounted at `path`; it reads its own body (after checking the secret). */
   webhook?: { path: string; handler: express.RequestHandler };
 }
 
@@ -29,14 +29,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 /**
  * The process's one HTTP app: the panel at /admin, GET /healthz, and the bot's webhook when given.
  * The panel's router comes first and no body parser runs before it (AdminJS parses its own bodies);
- * the webhook gets express.json() on its own path only.
+ * the webhook reads its own body, once the secret is right.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
   const { config, logger, admin, ping, webhook } = deps;
   const app = express();
   app.disable('x-powered-by');
-  // Behind a TLS-terminating proxy in production: secure cookies and the client's IP (login limits) need it.
-  if (config.env === 'production') app.set('trust proxy', 1);
+  // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
+  // TRUSTED_PROXIES names sent it; by default nobody's is believed. (Secure cookies behind a
+  // TLS-terminating proxy don't depend on it: the session reads X-Forwarded-Proto itself.)
+  app.set('trust proxy', config.trustedProxies);
 
   if (admin) app.use(admin.rootPath, admin.router);
 
@@ -51,7 +53,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
     );
   });
 
-  if (webhook) app.post(webhook.path, express.json({ limit: '1mb' }), webhook.handler);
+  if (webhook) app.post(webhook.path, webhook.handler);
 
   app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));
 

@@ -48,14 +48,19 @@ describe('the HTTP app', () => {
     expect(res.status).toBe(503);
   });
 
-  test('the webhook gets parsed JSON at its path only', async () => {
+  test('the webhook gets the unread body at its path only (it checks the secret before reading)', async () => {
     const seen: unknown[] = [];
     const base = await start({
       webhook: {
         path: '/telegram/webhook/secret-path',
         handler: (req, res) => {
-          seen.push(req.body);
-          res.sendStatus(200);
+          let body = '';
+          req.setEncoding('utf8');
+          req.on('data', (d: string) => (body += d));
+          req.on('end', () => {
+            seen.push(JSON.parse(body));
+            res.sendStatus(200);
+          });
         },
       },
     });

@@ -1,6 +1,7 @@
 import { shopKeyBudgetSpent } from '../alarms.js';
 import type { Feature } from '../feature.js';
 import * as screens from '../screens.js';
+import { shown } from '../texts/index.js';
 import { replace, reply, show } from '../ui.js';
 import { lockedText } from './login.js';
 import { viewer } from './shop-list.js';
@@ -36,8 +37,8 @@ export const addShopFeature: Feature = {
             'shop added',
           );
           const text = result.already
-            ? ctx.t.shopAlreadyLinked(result.shop.name)
-            : ctx.t.shopAdded(result.shop.name);
+            ? ctx.t.shopAlreadyLinked(shown(result.shop.name))
+            : ctx.t.shopAdded(shown(result.shop.name));
           await replace(ctx, waitId, { text, html: true });
           await reply(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user.role));
         } else if (result.reason === 'locked') {

@@ -1,7 +1,7 @@
 import { en } from './en.js';
 import { ru } from './ru.js';
 
-export { h, cut } from './html.js';
+export { h, cut, shown, MESSAGE_MAX, parsedLength, htmlToText } from './html.js';
 
 /** The shape every catalogue must have: the Russian one is the reference. */
 export type Texts = typeof ru;
