@@ -175,7 +175,10 @@ describe('the transport: polling or webhook', () => {
 describe('TRUSTED_PROXIES: whose X-Forwarded-For is believed', () => {
   it('trusts nobody by default, in production too', () => {
     expect(loadConfig({}).trustedProxies).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) }).trustedProxies).toBe(false);
+    expect(
+      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), AUDIT_KEY: 'a'.repeat(32) })
+        .trustedProxies,
+    ).toBe(false);
   });
 
   it('takes a hop count or a list of addresses, CIDRs and named ranges, as express does', () => {
