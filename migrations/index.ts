@@ -1,10 +1,12 @@
 import { Initial1795269004493 } from './1795269004493-Initial.js';
 import { NotificationsSessionsSeed1795269004494 } from './1795269004494-NotificationsSessionsSeed.js';
 import { TrigramSearch1795269004495 } from './1795269004495-TrigramSearch.js';
+import { PanelPreferences1795269004496 } from './1795269004496-PanelPreferences.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
   Initial1795269004493,
   NotificationsSessionsSeed1795269004494,
   TrigramSearch1795269004495,
+  PanelPreferences1795269004496,
 ];
