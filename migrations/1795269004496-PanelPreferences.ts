@@ -14,6 +14,8 @@ export class PanelPreferences1795269004496 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`ALTER TABLE "users" DROP COLUMN "panel_time_zone", DROP COLUMN "panel_language"`);
+    await queryRunner.query(
+      `ALTER TABLE "users" DROP COLUMN "panel_time_zone", DROP COLUMN "panel_language"`,
+    );
   }
 }

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       login: { maxFailures: 5, windowMinutes: 15 },
       sessionSecret: undefined,
       adminBundleDir: 'adminjs-bundle',
+      panelTimeZone: 'Europe/Moscow',
     } satisfies Config);
   });
 
@@ -98,6 +99,10 @@ describe('loadConfig', () => {
         'WEBHOOK_SECRET: expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
       ],
       [{ NODE_ENV: 'production' }, 'SESSION_SECRET: required in production (32+ random characters)'],
+      [
+        { PANEL_TIME_ZONE: 'Mars/Olympus' },
+        'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
+      ],
     ];
     for (const [env, sentence] of cases) {
       expect(refusal(env)).toBe(`Invalid configuration:\n  ${sentence}`);

@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { AuditLog } from '../../db/entities/index.js';
 import { readOnlyActions } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, panelResource, type ResourceDeps } from './shared.js';
+import { nav, panelResource, type ResourceDeps } from './shared.js';
 
 /** Every change made in the panel. Append-only: nobody edits or deletes it (the database refuses it too). */
 export function auditLog(deps: ResourceDeps): ResourceWithOptions {
@@ -25,8 +25,12 @@ export function auditLog(deps: ResourceDeps): ResourceWithOptions {
         'before',
         'after',
       ],
+      properties: {
+        // Stored raw ("setApiKey", "TelegramUser"), shown in the staff member's language.
+        action: { components: { list: deps.components.AuditText, show: deps.components.AuditText } },
+        resource: { components: { list: deps.components.AuditText, show: deps.components.AuditText } },
+      },
       actions: readOnlyActions,
-      translations: labels({ AuditLog: 'Audit log' }),
     },
     deps,
   );
