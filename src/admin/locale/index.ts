@@ -49,7 +49,12 @@ export function panelLocale(language: PanelLanguage): Locale {
 /** A resource's `translations` option: its names in every language, from the catalogues. */
 export function resourceTranslations(id: keyof Catalogue['resources']): ResourceOptions['translations'] {
   return Object.fromEntries(
-    PANEL_LANGUAGES.map((l) => [l, catalogues[l].resources[id]]),
+    PANEL_LANGUAGES.map((l) => {
+      const own = catalogues[l].resources[id];
+      // A list's page is titled with the resource's name ("Telegram users"), not "List".
+      const name = (own.labels as Record<string, string>)[id]!;
+      return [l, { ...own, actions: { list: name, ...own.actions } }];
+    }),
   ) as unknown as ResourceOptions['translations'];
 }
 
