@@ -63,6 +63,14 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     AuditText: loader.add('AuditText', path.join(dir, 'AuditText.jsx')),
     Account: loader.add('Account', path.join(dir, 'Account.jsx')),
   };
+  // The filter drawer's choice fields, with their placeholder in the staff member's language.
+  for (const name of [
+    'DefaultBooleanFilterProperty',
+    'DefaultFilterProperty',
+    'DefaultReferenceFilterProperty',
+  ]) {
+    loader.override(name, path.join(dir, 'FilterSelect.jsx'));
+  }
 
   const resources = buildResources({
     services: deps.services,

@@ -82,6 +82,7 @@ export const en = {
         submit: 'Set new API key',
         requestFailed: 'The request failed.',
       },
+      Select: { placeholder: 'Select…', noOptions: 'Nothing found', loading: 'Loading…' },
       Account: {
         title: 'My account',
         intro: 'Your panel language and time zone. They are kept with your account.',

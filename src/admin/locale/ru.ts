@@ -89,6 +89,7 @@ export const ru: Catalogue = {
         submit: 'Задать новый API-ключ',
         requestFailed: 'Запрос не удался.',
       },
+      Select: { placeholder: 'Выберите…', noOptions: 'Ничего не найдено', loading: 'Загрузка…' },
       Account: {
         title: 'Моя учётная запись',
         intro: 'Язык и часовой пояс панели. Они хранятся в вашей учётной записи.',
