@@ -171,6 +171,7 @@ export const ru: Catalogue = {
       pageNotFound_subtitle: 'Страницы <strong>«{{pageName}}»</strong> нет',
       componentNotFound_title: 'Компонент не задан',
       componentNotFound_subtitle: 'Укажите компонент, который показывает этот элемент',
+      // New sentences of the panel's flows: the same keys as in en.ts, here in Russian.
     },
   },
 
@@ -312,6 +313,7 @@ export const ru: Catalogue = {
       shopsPartlyDeleted: (deleted, kept, reasons) => `Удалено: ${deleted}; оставлено: ${kept}: ${reasons}`,
       required: () => 'Обязательное поле',
       saved: () => 'Сохранено',
+      // New notices of the panel's own code: the same keys as in en.ts, here in Russian.
     },
     lockout: (minutes) =>
       `Слишком много неудачных попыток, попробуйте через ${minutes} ${plural(minutes, 'минуту', 'минуты', 'минут')}`,
