@@ -216,6 +216,7 @@ async function visibleLines(page: Page): Promise<string[]> {
     data.add((await page.textContent('[data-testid="api-key"]'))!.trim());
     await check('shop-new-api-key');
     await visit('shop-new', '/resources/Shop/actions/new', 'input[name="name"]');
+    await visit('link-new', '/resources/ShopLink/actions/new', 'form');
     for (const resource of ['Storage', 'ShopLink', 'Payment', 'User', 'Group', 'UserGroup']) {
       await visit(`list-${resource}`, `/resources/${resource}`, 'h2, h3');
     }

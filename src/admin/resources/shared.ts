@@ -54,10 +54,14 @@ export function panelResource(
   const actions = Object.keys(options.actions ?? {});
   const properties = { ...options.properties };
   for (const p of resource.properties()) {
-    if (p.type() !== 'datetime' && p.type() !== 'date') continue;
     const own = properties[p.path()] ?? {};
-    const shown = { list: deps.components.LocalTime, show: deps.components.LocalTime };
-    properties[p.path()] = { ...own, components: { ...shown, ...own.components } };
+    if (p.type() === 'datetime' || p.type() === 'date') {
+      const shown = { list: deps.components.LocalTime, show: deps.components.LocalTime };
+      properties[p.path()] = { ...own, components: { ...shown, ...own.components } };
+    } else if (p.availableValues() || p.reference()) {
+      // A form's choice field says "—" when empty, not react-select's English "Select...".
+      properties[p.path()] = { ...own, props: { placeholder: '—', ...own.props } };
+    }
   }
   return {
     resource,
