@@ -1,6 +1,7 @@
 import { Initial1795269004493 } from './1795269004493-Initial.js';
 import { NotificationsSessionsSeed1795269004494 } from './1795269004494-NotificationsSessionsSeed.js';
 import { TrigramSearch1795269004495 } from './1795269004495-TrigramSearch.js';
+import { PanelPreferences1795269004496 } from './1795269004496-PanelPreferences.js';
 import { AuditChain1795269004510 } from './1795269004510-AuditChain.js';
 import { LoginKeysHashed1795269004520 } from './1795269004520-LoginKeysHashed.js';
 
@@ -9,6 +10,7 @@ export const migrations = [
   Initial1795269004493,
   NotificationsSessionsSeed1795269004494,
   TrigramSearch1795269004495,
+  PanelPreferences1795269004496,
   AuditChain1795269004510,
   LoginKeysHashed1795269004520,
 ];

@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isTimeZone } from './services/rules.js';
 
 /** Reads a boolean the way people write it in .env files: "false", "0", "no" and "off" are false. */
 const bool = (fallback: boolean) =>
@@ -143,6 +144,11 @@ const variables = z.object({
   TRUSTED_PROXIES: trustedProxies,
   // AdminJS reads it from process.env when first imported; createAdmin puts this value there.
   ADMIN_JS_TMP_DIR: z.string().trim().min(1).default('adminjs-bundle'),
+  PANEL_TIME_ZONE: z
+    .string()
+    .trim()
+    .refine(isTimeZone, 'expected a time zone name such as Europe/Moscow or UTC')
+    .default('Europe/Moscow'),
 });
 
 type Variables = z.output<typeof variables>;
@@ -218,6 +224,8 @@ export const configSchema = variables.transform((e, ctx) => {
     trustedProxies: e.TRUSTED_PROXIES,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
+    /** The panel's time zone for staff who haven't chosen one. */
+    panelTimeZone: e.PANEL_TIME_ZONE,
   };
 });
 

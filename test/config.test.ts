@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       auditKey: undefined,
       trustedProxies: false,
       adminBundleDir: 'adminjs-bundle',
+      panelTimeZone: 'Europe/Moscow',
     } satisfies Config);
   });
 
@@ -115,6 +116,10 @@ describe('loadConfig', () => {
       [
         { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) },
         'AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)',
+      ],
+      [
+        { PANEL_TIME_ZONE: 'Mars/Olympus' },
+        'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
       ],
     ];
     for (const [env, sentence] of cases) {

@@ -7,11 +7,13 @@ import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import pg from 'pg';
+import { accountPage } from './account.js';
 import { dashboardData } from './dashboard.js';
+import { languageOf, panelLocale } from './locale/index.js';
 import { OneTimeKeys } from './one-time-keys.js';
 import { buildResources } from './resources/index.js';
 import { buildPanelRouter } from './router.js';
-import type { AdminDeps, AdminPanel } from './types.js';
+import type { AdminDeps, AdminPanel, StaffAdmin } from './types.js';
 
 export const ROOT_PATH = '/admin';
 
@@ -57,7 +59,18 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     Dashboard: loader.add('Dashboard', path.join(dir, 'Dashboard.jsx')),
     ConfirmAction: loader.add('ConfirmAction', path.join(dir, 'ConfirmAction.jsx')),
     ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
+    LocalTime: loader.add('LocalTime', path.join(dir, 'LocalTime.jsx')),
+    AuditText: loader.add('AuditText', path.join(dir, 'AuditText.jsx')),
+    Account: loader.add('Account', path.join(dir, 'Account.jsx')),
   };
+  // The filter drawer's choice fields, with their placeholder in the staff member's language.
+  for (const name of [
+    'DefaultBooleanFilterProperty',
+    'DefaultFilterProperty',
+    'DefaultReferenceFilterProperty',
+  ]) {
+    loader.override(name, path.join(dir, 'FilterSelect.jsx'));
+  }
 
   const resources = buildResources({
     services: deps.services,
@@ -74,8 +87,19 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     resources,
     dashboard: {
       component: components.Dashboard,
-      handler: async () =>
-        dashboardData(deps.services, { currency: config.subscription.currency, rootPath: ROOT_PATH }),
+      handler: async (_request, _response, context) =>
+        dashboardData(deps.services, {
+          currency: config.subscription.currency,
+          rootPath: ROOT_PATH,
+          admin: context.currentAdmin as StaffAdmin | undefined,
+        }),
+    },
+    pages: {
+      account: {
+        component: components.Account,
+        icon: 'User',
+        handler: accountPage(deps),
+      },
     },
     branding: {
       companyName: 'market-bot',
@@ -83,22 +107,8 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
       logo: false,
     },
     settings: { defaultPerPage: 20 },
-    locale: {
-      language: 'en',
-      availableLanguages: ['en'],
-      translations: {
-        en: {
-          components: {
-            Login: {
-              welcomeHeader: 'market-bot back office',
-              welcomeMessage: 'For staff only: sign in with your staff account.',
-              properties: { email: 'Username', password: 'Password' },
-              loginButton: 'Sign in',
-            },
-          },
-        },
-      },
-    },
+    // Each staff member's language (src/admin/locale; the login page: login.ts).
+    locale: (currentAdmin) => panelLocale(languageOf(currentAdmin)),
   });
 
   await bundleComponents(admin);
@@ -123,6 +133,7 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     store,
     secret: sessionSecret(deps),
     secure: config.env === 'production',
+    timeZone: config.panelTimeZone,
   });
   logger.info({ ms: Date.now() - started, bundleDir: ADMIN_JS_TMP_DIR }, 'admin panel ready');
 

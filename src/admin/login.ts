@@ -3,6 +3,7 @@ import express, { type Request, type Response } from 'express';
 import formidableMiddleware from 'express-formidable';
 import type { Logger } from '../logger.js';
 import { CSRF_COOKIE, crossOriginReason, newCsrfToken, setCsrfCookie } from './csrf.js';
+import { catalogues, languageFromHeader, panelLocale, type PanelLanguage } from './locale/index.js';
 import { FORMIDABLE } from './middleware.js';
 import { SESSION_COOKIE, destroy, regenerate, save, wrap } from './session.js';
 import type { AdminServices } from './types.js';
@@ -12,12 +13,23 @@ export interface LoginDeps {
   services: Pick<AdminServices, 'auth'>;
   logger: Logger;
   secure: boolean;
+  /** PANEL_TIME_ZONE (the account's own choice is read on the next request). */
+  timeZone: string;
 }
 
-/** "Too many failed attempts, try again in 12 minutes" (no dots or colons: the login page runs it through i18n). */
-export function lockoutMessage(retryAfterSeconds: number): string {
+/** "Too many failed attempts, try again in 12 minutes", in the page's language. */
+export function lockoutMessage(retryAfterSeconds: number, language: PanelLanguage = 'en'): string {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60));
-  return `Too many failed attempts, try again in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  return catalogues[language].server.lockout(minutes);
+}
+
+/**
+ * AdminJS renders the login page with its locale, and knows no request: the page is rendered by a
+ * stand-in whose locale is the browser's language (Accept-Language), everything else the panel's.
+ */
+function inLanguage(admin: AdminJS, language: PanelLanguage): AdminJS {
+  const options = { ...admin.options, locale: panelLocale(language) };
+  return Object.create(admin, { options: { value: options } }) as AdminJS;
 }
 
 /** A path under the panel's root as the panel's router sees it (relative to where it is mounted). */
@@ -37,16 +49,30 @@ export function loginRoutes(deps: LoginDeps): express.Router {
   const cookiePath = rootPath;
   const router = express.Router();
 
-  const renderLogin = async (res: Response, status: number, errorMessage: string | null) => {
-    const html = await admin.renderLogin({ action: loginPath, errorMessage });
-    res.status(status).type('html').send(html);
+  const renderLogin = async (
+    req: Request,
+    res: Response,
+    status: number,
+    errorMessage: ((language: PanelLanguage) => string) | null,
+  ) => {
+    const language = languageFromHeader(req.get('accept-language'));
+    const html = await inLanguage(admin, language).renderLogin({
+      action: loginPath,
+      errorMessage: errorMessage ? errorMessage(language) : null,
+    });
+    res
+      .status(status)
+      .type('html')
+      .set('Content-Language', language)
+      .set('Vary', 'Accept-Language')
+      .send(html);
   };
 
   router.get(
     localPath(rootPath, loginPath),
     wrap(async (req, res) => {
       if (req.session.adminUser) return res.redirect(rootPath);
-      await renderLogin(res, 200, null);
+      await renderLogin(req, res, 200, null);
     }),
   );
 
@@ -64,11 +90,12 @@ export function loginRoutes(deps: LoginDeps): express.Router {
       if (!result.ok && result.reason === 'locked') {
         logger.warn({ ip }, 'panel login refused: too many failed attempts');
         res.setHeader('Retry-After', String(result.retryAfterSeconds));
-        return renderLogin(res, 429, lockoutMessage(result.retryAfterSeconds));
+        const wait = result.retryAfterSeconds;
+        return renderLogin(req, res, 429, (language) => lockoutMessage(wait, language));
       }
       if (!result.ok) {
         logger.warn({ ip }, 'panel login failed');
-        return renderLogin(res, 401, 'invalidCredentials');
+        return renderLogin(req, res, 401, () => 'invalidCredentials');
       }
       const user = result.user;
 
@@ -80,6 +107,11 @@ export function loginRoutes(deps: LoginDeps): express.Router {
         email: user.username,
         title: user.username,
         isSuperuser: user.isSuperuser,
+        // Until the next request reads the account's choices (middleware.ts, staffSession).
+        language: languageFromHeader(req.get('accept-language')),
+        timeZone: deps.timeZone,
+        chosenLanguage: null,
+        chosenTimeZone: null,
       };
       req.session.csrfToken = csrfToken;
       await save(req);

@@ -5,7 +5,8 @@ import { canonicalPath } from './requests.js';
 import { SUPERUSER_RESOURCES } from './resources/access.js';
 import { scrubJson } from './secrets.js';
 import { destroy, wrap } from './session.js';
-import type { AdminServices } from './types.js';
+import { languageFromHeader } from './locale/index.js';
+import type { AdminServices, StaffAdmin } from './types.js';
 
 /** Limits of the panel's form parsing (login and AdminJS's own forms). */
 export const FORMIDABLE = { maxFileSize: 2 * 1024 * 1024, maxFieldsSize: 1024 * 1024, maxFields: 500 };
@@ -32,6 +33,8 @@ export function staffSession(deps: {
   services: Pick<AdminServices, 'staff'>;
   logger: Logger;
   loginPath: string;
+  /** PANEL_TIME_ZONE: for accounts that haven't chosen one. */
+  timeZone: string;
 }): RequestHandler {
   return wrap(async (req, res, next) => {
     const current = req.session.adminUser;
@@ -42,14 +45,20 @@ export function staffSession(deps: {
       await destroy(req);
       return res.redirect(deps.loginPath);
     }
-    if (account.isSuperuser !== current.isSuperuser || account.username !== current.email) {
-      req.session.adminUser = {
-        ...current,
-        isSuperuser: account.isSuperuser,
-        email: account.username,
-        title: account.username,
-      };
-    }
+    const fresh: StaffAdmin = {
+      ...current,
+      isSuperuser: account.isSuperuser,
+      email: account.username,
+      title: account.username,
+      // The account's choice, else the browser's language and the configured time zone.
+      language: account.panelLanguage ?? languageFromHeader(req.get('accept-language')),
+      timeZone: account.panelTimeZone ?? deps.timeZone,
+      chosenLanguage: account.panelLanguage,
+      chosenTimeZone: account.panelTimeZone,
+    };
+    // Written back only when something changed (a session write costs a query).
+    const keys = Object.keys(fresh) as (keyof StaffAdmin)[];
+    if (keys.some((k) => fresh[k] !== current[k])) req.session.adminUser = fresh;
     next();
   });
 }

@@ -30,6 +30,8 @@ export interface PanelRouterDeps {
   store: session.Store;
   secret: string;
   secure: boolean;
+  /** PANEL_TIME_ZONE: the time zone of staff who haven't chosen one. */
+  timeZone: string;
 }
 
 /**
@@ -52,12 +54,12 @@ export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
   router.use(securityHeaders);
   router.use(panelSession({ store: deps.store, secret: deps.secret, secure, cookiePath: rootPath }));
   router.use(sameOriginGuard);
-  router.use(loginRoutes({ admin, services, logger, secure }));
+  router.use(loginRoutes({ admin, services, logger, secure, timeZone: deps.timeZone }));
 
   const { routes, assets } = AdminRoutes;
   buildAssets({ admin, assets, routes, router });
 
-  router.use(staffSession({ services, logger, loginPath }));
+  router.use(staffSession({ services, logger, loginPath, timeZone: deps.timeZone }));
   router.use(tokenGuard);
   router.use(superuserGate());
   router.use(panelRequestGuard(admin));

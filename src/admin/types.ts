@@ -32,6 +32,13 @@ export interface StaffAdmin {
   email: string;
   title: string;
   isSuperuser: boolean;
+  /** The panel's language for this request: the account's choice, else the browser's. */
+  language: 'ru' | 'en';
+  /** The IANA time zone dates are shown in: the account's choice, else PANEL_TIME_ZONE. */
+  timeZone: string;
+  /** What the account chose on "My account" (null: not chosen). */
+  chosenLanguage: 'ru' | 'en' | null;
+  chosenTimeZone: string | null;
   [key: string]: unknown;
 }
 

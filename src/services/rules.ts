@@ -20,6 +20,21 @@ export const SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 export const API_KEY_MIN_LENGTH = 16;
 export const API_KEY_MAX = 255;
 
+/** The languages the panel speaks. */
+export const PANEL_LANGUAGES = ['ru', 'en'] as const;
+export type PanelLanguage = (typeof PANEL_LANGUAGES)[number];
+
+/** An IANA time zone name this runtime knows ("Europe/Moscow", "UTC"). */
+export function isTimeZone(name: string): boolean {
+  if (!name || name.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A trimmed, non-empty string of at most `max` characters. */
 const text = (max: number) =>
   z.string().trim().min(1, 'expected a non-empty string').max(max, `expected at most ${max} characters`);
@@ -68,6 +83,8 @@ export const rules = {
   storageName: text(1024),
   ozonId: text(255),
   telegramId: z.string().regex(/^\d{1,16}$/, 'expected a number'),
+  panelLanguage: z.enum(PANEL_LANGUAGES, 'expected ru or en'),
+  timeZone: z.string().trim().refine(isTimeZone, 'expected a time zone name such as Europe/Moscow'),
 } as const;
 
 export type Rule = keyof typeof rules;
@@ -87,6 +104,8 @@ export const FIELD: Record<Rule, string> = {
   storageName: 'name',
   ozonId: 'ozon id',
   telegramId: 'Telegram id',
+  panelLanguage: 'language',
+  timeZone: 'time zone',
 };
 
 /** "<field>: <what was expected>", the one way a broken rule is told, wherever it was broken. */

@@ -1,6 +1,6 @@
 import { Group, User } from '../db/entities/index.js';
 import { DomainError } from './errors.js';
-import { valid } from './rules.js';
+import { isTimeZone, PANEL_LANGUAGES, valid, type PanelLanguage } from './rules.js';
 import { BCRYPT_ROUNDS, hashPassword, verifyPassword } from './secrets.js';
 import { columns, hydrate, isUniqueViolation, run, type Db } from './sql.js';
 
@@ -163,7 +163,14 @@ export class StaffService {
       is_active: boolean;
       is_staff: boolean;
       is_superuser: boolean;
-    }>(this.ds, 'SELECT username, is_active, is_staff, is_superuser FROM users WHERE id = $1', [staffUserId]);
+      panel_language: string | null;
+      panel_time_zone: string | null;
+    }>(
+      this.ds,
+      `SELECT username, is_active, is_staff, is_superuser, panel_language, panel_time_zone
+       FROM users WHERE id = $1`,
+      [staffUserId],
+    );
     const row = rows[0];
     if (!row) return null;
     return {
@@ -171,7 +178,30 @@ export class StaffService {
       isActive: row.is_active,
       isStaff: row.is_staff,
       isSuperuser: row.is_superuser,
+      panelLanguage: (PANEL_LANGUAGES as readonly string[]).includes(row.panel_language ?? '')
+        ? (row.panel_language as PanelLanguage)
+        : null,
+      panelTimeZone: row.panel_time_zone && isTimeZone(row.panel_time_zone) ? row.panel_time_zone : null,
     };
+  }
+
+  /**
+   * The panel's language and time zone chosen by a staff member; null goes back to the defaults
+   * (the browser's language, PANEL_TIME_ZONE). A bad value is refused with the rule's sentence.
+   */
+  async setPanelPreferences(
+    staffUserId: number,
+    prefs: { language: string | null; timeZone: string | null },
+  ): Promise<{ language: PanelLanguage | null; timeZone: string | null }> {
+    const language = prefs.language ? valid('panelLanguage', prefs.language) : null;
+    const timeZone = prefs.timeZone ? valid('timeZone', prefs.timeZone) : null;
+    const { count } = await run(
+      this.ds,
+      'UPDATE users SET panel_language = $2, panel_time_zone = $3 WHERE id = $1',
+      [staffUserId, language, timeZone],
+    );
+    if (!count) throw new DomainError('not_found', 'This staff account no longer exists');
+    return { language, timeZone };
   }
 }
 
@@ -180,4 +210,7 @@ export interface StaffAccountStatus {
   isActive: boolean;
   isStaff: boolean;
   isSuperuser: boolean;
+  /** Chosen on "My account"; null: not chosen. */
+  panelLanguage: PanelLanguage | null;
+  panelTimeZone: string | null;
 }

@@ -1,11 +1,10 @@
 /**
  * The panel in a real browser (headless Chromium): log in, see the dashboard, ban a user from the
  * users list, and check the notice reaches the user through the notification worker and the
- * Telegram emulator. Saves screenshots of the main pages to docs/screenshots/.
+ * Telegram emulator. (The screenshots of docs/screenshots/ are browser-locale.test.ts's, in Russian.)
  * Skipped, with a message, when /usr/bin/chromium is absent (CI installs it).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Telegram } from 'telegraf';
@@ -16,7 +15,6 @@ import { PASSWORD, createStaff, startHarness, type Harness } from './support.js'
 import { sql } from '../support/sql.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve('docs/screenshots');
 const available = fs.existsSync(CHROMIUM);
 if (!available) {
   console.warn(`browser.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
@@ -34,7 +32,6 @@ if (!available) {
     await createStaff(h, { username: 'clerk' });
     emulator = new TelegramEmulator({ rateLimit: false });
     await emulator.start();
-    fs.mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -89,7 +86,6 @@ if (!available) {
 
     await page.goto(`${h.base}/admin/login`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('input[name="email"]');
-    await page.screenshot({ path: path.join(SHOTS, 'login.png') });
     await page.fill('input[name="email"]', 'clerk');
     await page.fill('input[name="password"]', PASSWORD);
     await Promise.all([
@@ -100,13 +96,11 @@ if (!available) {
     await page.waitForSelector('[data-testid="count-sellers"]');
     expect(await page.textContent('[data-testid="count-sellers"]')).toContain('4');
     expect(await page.textContent('[data-testid="count-inactive"]')).toContain('1');
-    await page.screenshot({ path: path.join(SHOTS, 'dashboard.png') });
     // Non-superusers don't see staff accounts in the navigation.
     expect(await page.locator('text=Staff accounts').count()).toBe(0);
 
     await page.goto(`${h.base}/admin/resources/TelegramUser`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('text=browser_victim');
-    await page.screenshot({ path: path.join(SHOTS, 'users-list.png') });
 
     // The row's action menu → Ban → the confirmation drawer → Confirm.
     await page.goto(`${h.base}/admin/resources/TelegramUser/records/${userId}/show`, {
@@ -118,7 +112,6 @@ if (!available) {
     expect(await page.getByText('Reveal Api Key').count()).toBe(0);
     await page.getByText('Ban', { exact: true }).first().click();
     await page.waitForSelector('[data-testid="confirm-action"]');
-    await page.screenshot({ path: path.join(SHOTS, 'ban-confirm.png') });
     await page.click('[data-testid="confirm-action"]');
     await page.waitForSelector('text=/Banned 1 of 1 user/');
 
@@ -152,7 +145,6 @@ if (!available) {
       waitUntil: 'domcontentloaded',
     });
     await page.waitForSelector('text=ACME Vendor');
-    await page.screenshot({ path: path.join(SHOTS, 'shop-show.png') });
 
     // A new key, shown once in the drawer.
     await page.goto(`${h.base}/admin/resources/Shop/records/${shop.id}/setApiKey`, {
@@ -162,7 +154,6 @@ if (!available) {
     await page.waitForSelector('[data-testid="api-key"]');
     const key = (await page.textContent('[data-testid="api-key"]'))!.trim();
     expect((await h.services.shops.findByApiKey(key))?.id).toBe(shop.id);
-    await page.screenshot({ path: path.join(SHOTS, 'shop-new-api-key.png') });
 
     expect(errors).toEqual([]);
   }, 120_000);

@@ -19,9 +19,9 @@ import { ApiClient, useNotice, useTranslation } from 'adminjs';
  *   produced, which the server hands out a single time.
  * Either way the plain key is shown here once and is never stored: only its hash and prefix are.
  */
-const KeyBox = ({ apiKey }) => (
+const KeyBox = ({ apiKey, tc }) => (
   <Box mt="xl" data-testid="api-key-box">
-    <MessageBox variant="success" message="Copy the key now: it is shown only once and is not stored." />
+    <MessageBox variant="success" message={tc('copyNow')} />
     <Box mt="lg" p="lg" bg="grey20" style={{ fontFamily: 'monospace', fontSize: 16, wordBreak: 'break-all' }}>
       <span data-testid="api-key">{apiKey}</span>
     </Box>
@@ -31,7 +31,8 @@ const KeyBox = ({ apiKey }) => (
 const ApiKeyAction = (props) => {
   const { resource, action, record } = props;
   const addNotice = useNotice();
-  const { translateAction } = useTranslation();
+  const { translateAction, translateComponent } = useTranslation();
+  const tc = (key, options) => translateComponent(`ApiKeyAction.${key}`, options);
   const [apiKey, setApiKey] = useState(null);
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
@@ -47,7 +48,7 @@ const ApiKeyAction = (props) => {
         if (response.data.apiKey) setApiKey(response.data.apiKey);
         else if (reveal) setGone(true);
       })
-      .catch(() => addNotice({ message: 'The request failed.', type: 'error' }))
+      .catch(() => addNotice({ message: tc('requestFailed'), type: 'error' }))
       .finally(() => setBusy(false));
   };
 
@@ -58,14 +59,14 @@ const ApiKeyAction = (props) => {
   return (
     <>
       <DrawerContent>
-        <H3>{reveal ? 'API key of the new shop' : translateAction(action.label, resource.id)}</H3>
+        <H3>{reveal ? tc('newShopTitle') : translateAction(action.label, resource.id)}</H3>
         <Text mb="lg">
-          Shop: <b>{record.title}</b> (#{record.id}), current key prefix:{' '}
+          {tc('shop')}: <b>{record.title}</b> (#{record.id}), {tc('currentPrefix')}:{' '}
           <code>{record.params.apiKeyPrefix}</code>
         </Text>
         {!reveal && !apiKey ? (
           <Box>
-            <Label htmlFor="new-api-key">New API key (leave empty to generate a random one)</Label>
+            <Label htmlFor="new-api-key">{tc('newKeyLabel')}</Label>
             <Input
               id="new-api-key"
               name="apiKey"
@@ -75,14 +76,12 @@ const ApiKeyAction = (props) => {
               onChange={(e) => setTyped(e.target.value)}
             />
             <Text mt="sm" variant="sm">
-              The old key stops working at once; sellers linked to the shop stay linked.
+              {tc('oldStops')}
             </Text>
           </Box>
         ) : null}
-        {apiKey ? <KeyBox apiKey={apiKey} /> : null}
-        {gone ? (
-          <MessageBox variant="info" message="This key was already shown. Set a new one if it was lost." />
-        ) : null}
+        {apiKey ? <KeyBox apiKey={apiKey} tc={tc} /> : null}
+        {gone ? <MessageBox variant="info" message={tc('alreadyShown')} /> : null}
       </DrawerContent>
       {!reveal && !apiKey ? (
         <DrawerFooter>
@@ -92,7 +91,7 @@ const ApiKeyAction = (props) => {
             onClick={() => post({ apiKey: typed })}
             data-testid="set-api-key"
           >
-            Set new API key
+            {tc('submit')}
           </Button>
         </DrawerFooter>
       ) : null}

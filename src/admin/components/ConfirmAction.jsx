@@ -10,7 +10,8 @@ const ConfirmAction = (props) => {
   const { resource, action, record, records } = props;
   const [busy, setBusy] = useState(false);
   const handleResponse = useActionResponseHandler();
-  const { translateAction } = useTranslation();
+  const { translateAction, translateComponent } = useTranslation();
+  const tc = (key, options) => translateComponent(`ConfirmAction.${key}`, options);
   const label = translateAction(action.label, resource.id);
   const targets = records || (record ? [record] : []);
   const isBulk = action.actionType === 'bulk';
@@ -24,7 +25,7 @@ const ConfirmAction = (props) => {
       : api.recordAction({ ...common, recordId: record.id });
     call
       .then((response) => handleResponse(response))
-      .catch(() => handleResponse({ data: { notice: { message: 'The request failed.', type: 'error' } } }))
+      .catch(() => handleResponse({ data: { notice: { message: tc('requestFailed'), type: 'error' } } }))
       .finally(() => setBusy(false));
   };
 
@@ -35,13 +36,13 @@ const ConfirmAction = (props) => {
         <MessageBox
           mb="xl"
           variant={action.variant === 'danger' ? 'danger' : 'info'}
-          message={`${label}: ${targets.length} ${targets.length === 1 ? 'record' : 'records'}`}
+          message={tc('count', { label, count: targets.length })}
         />
         <Box as="ul" pl="xl">
           {targets.map((r) => (
             <li key={r.id}>
               <Text as="span">
-                {r.title || '(no name)'} (#{r.id})
+                {r.title || tc('noName')} (#{r.id})
               </Text>
             </li>
           ))}
@@ -54,7 +55,7 @@ const ConfirmAction = (props) => {
           disabled={busy || targets.length === 0}
           data-testid="confirm-action"
         >
-          {`Confirm: ${label}`}
+          {tc('confirm', { label })}
         </Button>
       </DrawerFooter>
     </>

@@ -1,12 +1,12 @@
 import React, { useEffect, useState } from 'react';
 import { Box, H2, H5, Loader, MessageBox, Text } from '@adminjs/design-system';
-import { ApiClient } from 'adminjs';
+import { ApiClient, useTranslation } from 'adminjs';
 
 /** The back office's home page: figures from the dashboard service (src/services/dashboard.ts). */
 
-const formatMoney = (minorUnits, currency) => {
+const formatMoney = (minorUnits, currency, language) => {
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(minorUnits / 100);
+    return new Intl.NumberFormat(language, { style: 'currency', currency }).format(minorUnits / 100);
   } catch {
     return `${(minorUnits / 100).toFixed(2)} ${currency}`;
   }
@@ -29,6 +29,9 @@ const Card = ({ label, value, testId, href }) => (
 );
 
 const Dashboard = () => {
+  const { translateComponent, i18n } = useTranslation();
+  const language = i18n.language;
+  const tc = (key, options) => translateComponent(`Dashboard.${key}`, options);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
 
@@ -36,7 +39,7 @@ const Dashboard = () => {
     new ApiClient()
       .getDashboard()
       .then((response) => setData(response.data))
-      .catch(() => setError('The figures could not be loaded.'));
+      .catch(() => setError(tc('loadFailed')));
   }, []);
 
   if (error) return <MessageBox m="xl" variant="danger" message={error} />;
@@ -49,42 +52,55 @@ const Dashboard = () => {
   const payments = data.paymentsThisMonth || [];
   const paymentCount = payments.reduce((n, p) => n + p.count, 0);
   const paymentSum = payments.length
-    ? payments.map((p) => formatMoney(p.sum, p.currency)).join(' + ')
-    : formatMoney(0, data.currency || 'RUB');
+    ? payments.map((p) => formatMoney(p.sum, p.currency, language)).join(' + ')
+    : formatMoney(0, data.currency || 'RUB', language);
 
   return (
     <Box p="xl" data-testid="dashboard">
-      <H2>market-bot back office</H2>
-      <Text mb="lg">Sellers, staff and shops at a glance. Figures are read when the page opens.</Text>
+      <H2>{tc('title')}</H2>
+      <Text mb="sm">{tc('intro')}</Text>
+      <Text mb="lg" data-testid="dashboard-read-at">
+        {tc('readAt', { time: data.readAt, timeZone: data.timeZone })}
+      </Text>
       <Box flex flexDirection="row" flexWrap="wrap">
         <Card
-          label="Sellers"
+          label={tc('sellers')}
           value={c.sellers}
           testId="count-sellers"
           href={`${users}?filters.role=seller`}
         />
-        <Card label="Admins" value={c.admins} testId="count-admins" href={`${users}?filters.role=admin`} />
-        <Card label="Banned" value={c.banned} testId="count-banned" href={`${users}?filters.isBanned=true`} />
         <Card
-          label="Inactive"
+          label={tc('admins')}
+          value={c.admins}
+          testId="count-admins"
+          href={`${users}?filters.role=admin`}
+        />
+        <Card
+          label={tc('banned')}
+          value={c.banned}
+          testId="count-banned"
+          href={`${users}?filters.isBanned=true`}
+        />
+        <Card
+          label={tc('inactive')}
           value={c.inactive}
           testId="count-inactive"
           href={`${users}?filters.isActive=false`}
         />
         <Card
-          label="Active shops"
+          label={tc('activeShops')}
           value={c.activeShops}
           testId="count-active-shops"
           href={`${shops}?filters.isActive=true`}
         />
         <Card
-          label="Inactive shops"
+          label={tc('inactiveShops')}
           value={c.inactiveShops}
           testId="count-inactive-shops"
           href={`${shops}?filters.isActive=false`}
         />
-        <Card label="Payments this month" value={paymentCount} testId="count-payments" />
-        <Card label="Paid this month" value={paymentSum} testId="sum-payments" />
+        <Card label={tc('paymentsThisMonth')} value={paymentCount} testId="count-payments" />
+        <Card label={tc('paidThisMonth')} value={paymentSum} testId="sum-payments" />
       </Box>
     </Box>
   );

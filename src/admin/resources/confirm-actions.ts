@@ -1,5 +1,6 @@
 import type { Action, ActionContext, ActionRequest, ActionResponse, BaseRecord } from 'adminjs';
 import { isDomainError } from '../../services/errors.js';
+import { serverTexts } from '../locale/index.js';
 
 type ActionOptions = Partial<Action<ActionResponse>>;
 export type IsVisible = (context: ActionContext) => boolean;
@@ -7,16 +8,14 @@ export type IsVisible = (context: ActionContext) => boolean;
 export interface ConfirmActionSpec {
   /** Base name: the record action gets it, the bulk action `bulk` + Name. */
   name: string;
-  /** The button's label (record and bulk), given to AdminJS as a translation. */
-  label: string;
   icon: string;
   variant?: 'danger' | 'default' | 'primary' | 'success' | 'info';
   /** Whether the record action is offered for this record (e.g. "Ban" only for a user not banned). */
   showFor?: (record: BaseRecord) => boolean;
   /** Does the change for these primary keys; answers with the number of rows that changed. */
   run: (ids: number[]) => Promise<number>;
-  /** The notice, e.g. "Banned 2 of 3 users". */
-  message: (changed: number, asked: number) => string;
+  /** The notice, e.g. "Banned 2 of 3 users", in the staff member's language (src/admin/locale). */
+  notice: NoticeName;
 }
 
 function ids(records: BaseRecord[]): number[] {
@@ -28,10 +27,12 @@ export function refusal(err: unknown): { message: string; type: 'error' } | null
   return isDomainError(err) ? { message: err.message, type: 'error' } : null;
 }
 
-/** The actions confirmActions makes, and their buttons' labels. */
+/** The notices a confirm action can end with (their text is in the locale catalogues). */
+export type NoticeName = 'banned' | 'unbanned' | 'activated' | 'deactivated';
+
+/** The actions confirmActions makes (their buttons' labels are in the locale catalogues). */
 export interface ConfirmActions {
   actions: Record<string, ActionOptions>;
-  labels: Record<string, string>;
 }
 
 /**
@@ -59,7 +60,8 @@ export function confirmActions(spec: ConfirmActionSpec, component: string): Conf
       let notice: ActionResponse['notice'];
       try {
         const changed = await spec.run([Number(current.id())]);
-        notice = { message: spec.message(changed, 1), type: changed ? 'success' : 'info' };
+        const message = serverTexts(currentAdmin).notices[spec.notice](changed, 1);
+        notice = { message, type: changed ? 'success' : 'info' };
       } catch (err) {
         const refused = refusal(err);
         if (!refused) throw err;
@@ -89,7 +91,8 @@ export function confirmActions(spec: ConfirmActionSpec, component: string): Conf
       let notice: ActionResponse['notice'];
       try {
         const changed = await spec.run(asked);
-        notice = { message: spec.message(changed, asked.length), type: changed ? 'success' : 'info' };
+        const message = serverTexts(currentAdmin).notices[spec.notice](changed, asked.length);
+        notice = { message, type: changed ? 'success' : 'info' };
       } catch (err) {
         const refused = refusal(err);
         if (!refused) throw err;
@@ -104,8 +107,5 @@ export function confirmActions(spec: ConfirmActionSpec, component: string): Conf
     },
   } as ActionOptions;
 
-  return {
-    actions: { [spec.name]: record, [bulkName]: bulk },
-    labels: { [spec.name]: spec.label, [bulkName]: spec.label },
-  };
+  return { actions: { [spec.name]: record, [bulkName]: bulk } };
 }

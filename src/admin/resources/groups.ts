@@ -3,7 +3,7 @@ import { Group } from '../../db/entities/index.js';
 import { superuserOnly } from './access.js';
 import { checkRules } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** Groups of staff accounts (e.g. telegram_admins): superusers only. */
 export function groups(deps: ResourceDeps): ResourceWithOptions {
@@ -19,7 +19,6 @@ export function groups(deps: ResourceDeps): ResourceWithOptions {
         new: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
         edit: { before: [onlyFields(fields), checkRules({ name: 'groupName' })] },
       }),
-      translations: labels({ Group: 'Groups' }),
     },
     deps,
   );

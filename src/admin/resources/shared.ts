@@ -11,6 +11,7 @@ import type {
 import type { Logger } from '../../logger.js';
 import { panelFeatures } from '../features/index.js';
 import type { OneTimeKeys } from '../one-time-keys.js';
+import { resourceTranslations, type Catalogue } from '../locale/index.js';
 import type { AdminServices } from '../types.js';
 
 export type ActionOptions = Partial<Action<ActionResponse>>;
@@ -18,6 +19,8 @@ export type ActionOptions = Partial<Action<ActionResponse>>;
 export interface PanelComponents {
   ConfirmAction: string;
   ApiKeyAction: string;
+  LocalTime: string;
+  AuditText: string;
 }
 
 /** What the resource definitions need. */
@@ -28,35 +31,43 @@ export interface ResourceDeps {
   oneTimeKeys: OneTimeKeys;
 }
 
+/** The navigation's groups; `name` is a label of the locale catalogue (src/admin/locale). */
 export const nav = {
-  telegram: { name: 'Telegram', icon: 'Send' },
-  shops: { name: 'Shops', icon: 'ShoppingBag' },
-  staff: { name: 'Staff', icon: 'Shield' },
-  records: { name: 'Records', icon: 'Archive' },
+  telegram: { name: 'telegram', icon: 'Send' },
+  shops: { name: 'shops', icon: 'ShoppingBag' },
+  staff: { name: 'staff', icon: 'Shield' },
+  records: { name: 'records', icon: 'Archive' },
 };
 
 /**
- * A resource of the panel: the adapter, its options (with its own labels in `translations`), and the
- * features every resource carries (audit log, secret scrubbing). `readOnly` names the resource's
- * custom actions that change nothing, so the audit log leaves them out.
+ * A resource of the panel: the adapter, its options, its names in every language (from the locale
+ * catalogues, src/admin/locale), and the features every resource carries (audit log, secret
+ * scrubbing, dates in the staff member's time zone). `readOnly` names the resource's custom actions
+ * that change nothing, so the audit log leaves them out.
  */
 export function panelResource(
   resource: BaseResource,
-  options: ResourceOptions & { id: string },
-  deps: Pick<ResourceDeps, 'services' | 'logger'>,
+  options: ResourceOptions & { id: keyof Catalogue['resources'] },
+  deps: Pick<ResourceDeps, 'services' | 'logger' | 'components'>,
   readOnly: string[] = [],
 ): ResourceWithOptions {
   const actions = Object.keys(options.actions ?? {});
+  const properties = { ...options.properties };
+  for (const p of resource.properties()) {
+    const own = properties[p.path()] ?? {};
+    if (p.type() === 'datetime' || p.type() === 'date') {
+      const shown = { list: deps.components.LocalTime, show: deps.components.LocalTime };
+      properties[p.path()] = { ...own, components: { ...shown, ...own.components } };
+    } else if (p.availableValues() || p.reference()) {
+      // A form's choice field says "—" when empty, not react-select's English "Select...".
+      properties[p.path()] = { ...own, props: { placeholder: '—', ...own.props } };
+    }
+  }
   return {
     resource,
-    options,
+    options: { ...options, properties, translations: resourceTranslations(options.id) },
     features: panelFeatures({ resource: options.id, actions, readOnly }, deps),
   };
-}
-
-/** The resource's labels (its name in the navigation, its actions' buttons), in English. */
-export function labels(name: Record<string, string>, actions: Record<string, string> = {}) {
-  return { en: { labels: name, actions } };
 }
 
 /** Keeps only the fields a form may set: anything else in a posted payload (hashes, ids, dates) is dropped. */

@@ -2,7 +2,7 @@ import type { Before, ResourceWithOptions } from 'adminjs';
 import { ShopLink } from '../../db/entities/index.js';
 import { nobody } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** Links made here are "admin" unless the form says otherwise. */
 const adminByDefault: Before = async (request) => {
@@ -25,14 +25,13 @@ export function shopLinks(deps: ResourceDeps): ResourceWithOptions {
       filterProperties: ['telegramUserId', 'shopId', 'source', 'createdAt'],
       editProperties: fields,
       properties: {
-        source: { description: 'How the link was made; links made here are "admin".' },
+        source: { description: 'sourceHelp' },
       },
       actions: {
         new: { before: [onlyFields(fields), adminByDefault] },
         // A link is a pair: change it by removing it and adding another.
         edit: { isAccessible: nobody },
       },
-      translations: labels({ ShopLink: 'Shop links' }),
     },
     deps,
   );

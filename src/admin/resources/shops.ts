@@ -1,12 +1,12 @@
 import { ValidationError, type ActionContext, type ActionRequest, type ResourceWithOptions } from 'adminjs';
 import { Shop } from '../../db/entities/index.js';
+import { serverTexts } from '../locale/index.js';
 import type { StaffAdmin } from '../types.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { checkRules } from '../rules.js';
 import { refusal } from './confirm-actions.js';
 import {
   flag,
-  labels,
   linksAction,
   nav,
   onlyFields,
@@ -75,13 +75,13 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         apiKeyHash: { isVisible: false },
         apiKeyPrefix: {
           isVisible: { list: true, show: true, filter: true, edit: false },
-          description: 'The first characters of the key, to tell keys apart. The key itself is not stored.',
+          description: 'apiKeyPrefixHelp',
         },
-        slug: { description: 'Leave empty to derive it from the name.', isRequired: false },
+        slug: { description: 'slugHelp', isRequired: false },
         apiKey: {
           type: 'password',
           isVisible: { list: false, show: false, filter: false, edit: true },
-          description: 'Optional: leave empty to generate a random key. It is shown once, after saving.',
+          description: 'apiKeyHelp',
         },
       },
       actions: {
@@ -93,10 +93,6 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         setApiKey: setApiKey(deps),
         revealApiKey: revealApiKey(deps),
       },
-      translations: labels(
-        { Shop: 'Shops' },
-        { links: 'Shop links', setApiKey: 'Set new API key', revealApiKey: 'API key' },
-      ),
     },
     deps,
     ['links', 'revealApiKey'],
@@ -122,7 +118,8 @@ function createShop(deps: ResourceDeps): Handler {
     };
     const missing: Record<string, { message: string; type: string }> = {};
     for (const field of ['name', 'clientId', 'vendorName'] as const) {
-      if (!input[field]) missing[field] = { message: 'Required', type: 'required' };
+      if (!input[field])
+        missing[field] = { message: serverTexts(currentAdmin).notices.required(), type: 'required' };
     }
     if (Object.keys(missing).length) throw new ValidationError(missing);
     let created: Awaited<ReturnType<ResourceDeps['services']['shops']['create']>>;
@@ -138,7 +135,7 @@ function createShop(deps: ResourceDeps): Handler {
     const record = await resource.findOne(String(shopId), context);
     return {
       record: record!.toJSON(currentAdmin),
-      notice: { message: 'Shop created: copy its API key now, it is shown once', type: 'success' },
+      notice: { message: serverTexts(currentAdmin).notices.shopCreated(), type: 'success' },
       redirectUrl: h.recordActionUrl({
         resourceId: 'Shop',
         recordId: String(shopId),
@@ -187,11 +184,13 @@ function deleteShops(deps: ResourceDeps): Handler {
       }
     }
     const reasons = [...new Set(Object.values(refused))].join('; ');
+    const say = serverTexts(currentAdmin).notices;
+    const kept = Object.keys(refused).length;
     const notice = deleted.length
       ? {
-          message: Object.keys(refused).length
-            ? `Deleted ${deleted.length}; kept ${Object.keys(refused).length}: ${reasons}`
-            : `Deleted ${deleted.length} shop${deleted.length === 1 ? '' : 's'}`,
+          message: kept
+            ? say.shopsPartlyDeleted(deleted.length, kept, reasons)
+            : say.shopsDeleted(deleted.length),
           type: 'success' as const,
         }
       : { message: reasons, type: 'error' as const };
@@ -229,7 +228,7 @@ function setApiKey(deps: ResourceDeps): ActionOptions {
       return {
         record: (fresh ?? record!).toJSON(currentAdmin),
         apiKey,
-        notice: { message: 'New API key set: copy it now, it is shown once', type: 'success' },
+        notice: { message: serverTexts(currentAdmin).notices.apiKeySet(), type: 'success' },
       };
     },
   } as ActionOptions;
@@ -251,7 +250,7 @@ function revealApiKey(deps: ResourceDeps): ActionOptions {
         ? { record: record!.toJSON(currentAdmin), apiKey }
         : {
             record: record!.toJSON(currentAdmin),
-            notice: { message: 'This key was already shown (or has expired)', type: 'info' },
+            notice: { message: serverTexts(currentAdmin).notices.keyAlreadyShown(), type: 'info' },
           };
     },
   } as ActionOptions;

@@ -1,21 +1,31 @@
-import { ValidationError, type ActionRequest, type Before, type ResourceWithOptions } from 'adminjs';
+import {
+  ValidationError,
+  type ActionContext,
+  type ActionRequest,
+  type Before,
+  type ResourceWithOptions,
+} from 'adminjs';
+import { serverTexts } from '../locale/index.js';
 import { User } from '../../db/entities/index.js';
 import { hashPassword } from '../../services/secrets.js';
 import { superuserOnly } from './access.js';
 import { checkRules, refuseBroken } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** The typed password, checked and replaced by its hash; `required` for new accounts. */
 const hashTypedPassword =
   (required: boolean): Before =>
-  async (request: ActionRequest) => {
+  async (request: ActionRequest, context: ActionContext) => {
     if (request.method !== 'post') return request;
     const payload = { ...(request.payload ?? {}) };
     const password = typeof payload.password === 'string' ? payload.password : '';
     delete payload.password;
     if (!password) {
-      if (required) throw new ValidationError({ password: { message: 'Required', type: 'required' } });
+      if (required) {
+        const message = serverTexts(context.currentAdmin).notices.required();
+        throw new ValidationError({ password: { message, type: 'required' } });
+      }
       return { ...request, payload };
     }
     refuseBroken('password', 'password', password);
@@ -54,14 +64,13 @@ export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
         password: {
           type: 'password',
           isVisible: { list: false, show: false, filter: false, edit: true },
-          description: 'New accounts need one; on edit, leave empty to keep the current password.',
+          description: 'passwordHelp',
         },
       },
       actions: superuserOnly({
         new: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(true)] },
         edit: { before: [onlyFields(fields), checkRules(staffRules), hashTypedPassword(false)] },
       }),
-      translations: labels({ User: 'Staff accounts' }),
     },
     deps,
   );

@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { Storage } from '../../db/entities/index.js';
 import { checkRules } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** A shop's storages (warehouses): every staff member may edit them. */
 export function storages(deps: ResourceDeps): ResourceWithOptions {
@@ -21,7 +21,6 @@ export function storages(deps: ResourceDeps): ResourceWithOptions {
         new: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
         edit: { before: [onlyFields(fields), checkRules({ name: 'storageName', ozonId: 'ozonId' })] },
       },
-      translations: labels({ Storage: 'Storages' }),
     },
     deps,
   );

@@ -3,9 +3,7 @@ import { TelegramUser } from '../../db/entities/index.js';
 import { nobody } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { confirmActions } from './confirm-actions.js';
-import { labels, linksAction, nav, onlyFields, panelResource, text, type ResourceDeps } from './shared.js';
-
-const s = (n: number) => (n === 1 ? '' : 's');
+import { linksAction, nav, onlyFields, panelResource, text, type ResourceDeps } from './shared.js';
 
 /** Telegram users: every staff member sees them and may ban, unban, activate and deactivate them. */
 export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
@@ -26,46 +24,42 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
   const ban = confirmActions(
     {
       name: 'ban',
-      label: 'Ban',
       icon: 'Slash',
       variant: 'danger',
       showFor: (r) => !r.params.isBanned,
       run: (ids) => users.setBanned(ids, true),
-      message: (n, asked) => `Banned ${n} of ${asked} user${s(asked)}; each is sent the ban notice`,
+      notice: 'banned',
     },
     component,
   );
   const unban = confirmActions(
     {
       name: 'unban',
-      label: 'Unban',
       icon: 'CheckCircle',
       showFor: (r) => Boolean(r.params.isBanned),
       run: (ids) => users.setBanned(ids, false),
-      message: (n, asked) => `Unbanned ${n} of ${asked} user${s(asked)}`,
+      notice: 'unbanned',
     },
     component,
   );
   const activate = confirmActions(
     {
       name: 'activate',
-      label: 'Activate',
       icon: 'UserCheck',
       showFor: (r) => !r.params.isActive,
       run: (ids) => users.setActive(ids, true),
-      message: (n, asked) => `Activated ${n} of ${asked} user${s(asked)}`,
+      notice: 'activated',
     },
     component,
   );
   const deactivate = confirmActions(
     {
       name: 'deactivate',
-      label: 'Deactivate',
       icon: 'UserX',
       variant: 'danger',
       showFor: (r) => Boolean(r.params.isActive),
       run: (ids) => users.setActive(ids, false),
-      message: (n, asked) => `Deactivated ${n} of ${asked} user${s(asked)}`,
+      notice: 'deactivated',
     },
     component,
   );
@@ -125,16 +119,6 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
         ...activate.actions,
         ...deactivate.actions,
       },
-      translations: labels(
-        { TelegramUser: 'Telegram users' },
-        {
-          links: 'Shop links',
-          ...ban.labels,
-          ...unban.labels,
-          ...activate.labels,
-          ...deactivate.labels,
-        },
-      ),
     },
     deps,
     ['links'],

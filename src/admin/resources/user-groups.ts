@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { UserGroup } from '../../db/entities/index.js';
 import { superuserOnly } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** Which staff account is in which group: superusers only. */
 export function userGroups(deps: ResourceDeps): ResourceWithOptions {
@@ -19,7 +19,6 @@ export function userGroups(deps: ResourceDeps): ResourceWithOptions {
         new: { before: [onlyFields(fields)] },
         edit: { before: [onlyFields(fields)] },
       }),
-      translations: labels({ UserGroup: 'Group memberships' }),
     },
     deps,
   );

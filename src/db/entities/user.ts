@@ -42,6 +42,14 @@ export class User extends BaseEntity {
   @CreateDateColumn({ type: 'timestamptz' })
   dateJoined!: Date;
 
+  /** The panel's language ('ru' or 'en') as chosen on "My account"; null: the browser's. */
+  @Column({ type: 'varchar', length: 2, nullable: true })
+  panelLanguage!: string | null;
+
+  /** The panel's time zone (IANA name) as chosen on "My account"; null: PANEL_TIME_ZONE. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  panelTimeZone!: string | null;
+
   @OneToMany('UserGroup', (m: UserGroup) => m.user)
   memberships?: Relation<UserGroup[]>;
 }
