@@ -57,6 +57,7 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     Dashboard: loader.add('Dashboard', path.join(dir, 'Dashboard.jsx')),
     ConfirmAction: loader.add('ConfirmAction', path.join(dir, 'ConfirmAction.jsx')),
     ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
+    ShopNew: loader.add('ShopNew', path.join(dir, 'ShopNew.jsx')),
   };
 
   const resources = buildResources({
@@ -96,6 +97,8 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
               loginButton: 'Sign in',
             },
           },
+          // The login form asks for a username, so the refusal names a username (AdminJS says "email").
+          messages: { invalidCredentials: 'Wrong username or password' },
         },
       },
     },
