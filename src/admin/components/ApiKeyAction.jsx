@@ -61,7 +61,7 @@ const ApiKeyAction = (props) => {
         <H3>{reveal ? 'API key of the new shop' : translateAction(action.label, resource.id)}</H3>
         <Text mb="lg">
           Shop: <b>{record.title}</b> (#{record.id}), current key prefix:{' '}
-          <code>{record.params.apiKeyPrefix}</code>
+          <code data-testid="api-key-prefix">{record.params.apiKeyPrefix}</code>
         </Text>
         {!reveal && !apiKey ? (
           <Box>

@@ -18,6 +18,7 @@ export type ActionOptions = Partial<Action<ActionResponse>>;
 export interface PanelComponents {
   ConfirmAction: string;
   ApiKeyAction: string;
+  ShopNew: string;
 }
 
 /** What the resource definitions need. */

@@ -85,7 +85,11 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         },
       },
       actions: {
-        new: { layout: [...formFields, 'apiKey'], handler: createShop(deps) },
+        new: {
+          layout: [...formFields, 'apiKey'],
+          component: deps.components.ShopNew,
+          handler: createShop(deps),
+        },
         edit: { layout: formFields, before: [onlyFields(formFields), checkRules(shopRules)] },
         delete: { handler: deleteShop(deps) },
         bulkDelete: { handler: deleteShops(deps) },
