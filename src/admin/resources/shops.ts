@@ -244,7 +244,12 @@ function revealApiKey(deps: ResourceDeps): ActionOptions {
   return {
     actionType: 'record',
     icon: 'Key',
-    isVisible: false,
+    // Offered only to the staff member who just created the shop, while the key is there to see
+    // (AdminJS leaves an action that isn't visible out of the record, and its page then fails).
+    isVisible: ({ currentAdmin, record }: ActionContext) =>
+      !!record &&
+      !!currentAdmin &&
+      deps.oneTimeKeys.has(actor({ currentAdmin } as ActionContext), Number(record.id())),
     component: deps.components.ApiKeyAction,
     showInDrawer: false,
     handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
