@@ -36,6 +36,8 @@ const ApiKeyAction = (props) => {
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [gone, setGone] = useState(false);
+  // The prefix of the key the shop has now: after a new key is set, the answer's record has it.
+  const [prefix, setPrefix] = useState(record.params.apiKeyPrefix);
   const reveal = action.name === 'revealApiKey';
 
   const post = (data) => {
@@ -44,6 +46,8 @@ const ApiKeyAction = (props) => {
       .recordAction({ resourceId: resource.id, recordId: record.id, actionName: action.name, data })
       .then((response) => {
         if (response.data.notice) addNotice(response.data.notice);
+        const fresh = response.data.record?.params?.apiKeyPrefix;
+        if (fresh) setPrefix(fresh);
         if (response.data.apiKey) setApiKey(response.data.apiKey);
         else if (reveal) setGone(true);
       })
@@ -52,6 +56,7 @@ const ApiKeyAction = (props) => {
   };
 
   useEffect(() => {
+    setPrefix(record.params.apiKeyPrefix);
     if (reveal) post({ reveal: 'yes' });
   }, [record.id]);
 
@@ -61,7 +66,7 @@ const ApiKeyAction = (props) => {
         <H3>{reveal ? 'API key of the new shop' : translateAction(action.label, resource.id)}</H3>
         <Text mb="lg">
           Shop: <b>{record.title}</b> (#{record.id}), current key prefix:{' '}
-          <code data-testid="api-key-prefix">{record.params.apiKeyPrefix}</code>
+          <code data-testid="api-key-prefix">{prefix}</code>
         </Text>
         {!reveal && !apiKey ? (
           <Box>
