@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import AdminJS, { ComponentLoader } from 'adminjs';
+import AdminJS, { ComponentLoader, type BrandingOptions } from 'adminjs';
 import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 'adminjs/bundler';
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import pg from 'pg';
 import { dashboardData } from './dashboard.js';
+import { SYSTEM_FONTS } from './middleware.js';
 import { OneTimeKeys } from './one-time-keys.js';
 import { buildResources } from './resources/index.js';
 import { buildPanelRouter } from './router.js';
@@ -82,6 +83,8 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
       companyName: 'market-bot',
       withMadeWithLove: false,
       logo: false,
+      // The theme's font is a plain string, which AdminJS's override type doesn't foresee.
+      theme: { font: SYSTEM_FONTS } as unknown as NonNullable<BrandingOptions['theme']>,
     },
     settings: { defaultPerPage: 20 },
     locale: {

@@ -8,6 +8,7 @@ import { sameOriginGuard, tokenGuard } from './csrf.js';
 import { loginRoutes } from './login.js';
 import {
   FORMIDABLE,
+  localFonts,
   panelErrors,
   refuseParsedBodies,
   restoreCsrfCookie,
@@ -37,7 +38,7 @@ export interface PanelRouterDeps {
  * sessions in memory, limits logins per IP in memory only, keeps the session id across login and
  * has no CSRF protection.
  *
- * Order: session → same-origin check → login/logout → assets → staff session (re-checked against
+ * Order: local fonts → session → same-origin check → login/logout → assets → staff session (re-checked against
  * the database on every request) → CSRF token → superuser gate → body parsing → AdminJS routes.
  */
 export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
@@ -48,6 +49,7 @@ export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
 
   router.use(refuseParsedBodies);
   router.use(securityHeaders);
+  router.use(localFonts);
   router.use(panelSession({ store: deps.store, secret: deps.secret, secure, cookiePath: rootPath }));
   router.use(sameOriginGuard);
   router.use(loginRoutes({ admin, services, logger, secure }));
