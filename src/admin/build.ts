@@ -59,6 +59,7 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     ConfirmAction: loader.add('ConfirmAction', path.join(dir, 'ConfirmAction.jsx')),
     ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
     ShopNew: loader.add('ShopNew', path.join(dir, 'ShopNew.jsx')),
+    ListText: loader.add('ListText', path.join(dir, 'ListText.jsx')),
   };
 
   const resources = buildResources({

@@ -219,11 +219,23 @@ function inPage<A, R>(source: string): (arg: A) => R {
        VALUES ('tg-charge-1', 'provider-charge-1', 10000, 'RUB', $1, $2, now() + interval '30 days')`,
       [buyer.telegramId, buyer.id],
     );
+    await sql(
+      h,
+      `INSERT INTO audit_log (actor_id, actor_username, action, resource, record_id)
+       VALUES (1, 'a_staff_member_with_a_long_name', 'setApiKey', 'Shop', $1)`,
+      [String(shop.id)],
+    );
+    await sql(h, `INSERT INTO shop_links (telegram_user_id, shop_id, source) VALUES ($1, $2, 'admin')`, [
+      buyer.id,
+      shop.id,
+    ]);
     const measured: { resource: string; right: number; width: number; tallest: number }[] = [];
     const names = ['name', 'slug', 'username', 'firstName', 'lastName', 'vendorName', 'actorUsername'];
     for (const resource of ['Shop', 'Storage', 'TelegramUser', 'ShopLink', 'Payment', 'AuditLog', 'User']) {
       await goto(`/admin/resources/${resource}`);
-      await page.waitForSelector('table tbody tr', { timeout: 20_000 });
+      await page.waitForSelector('table tbody tr', { timeout: 20_000 }).catch((err: Error) => {
+        throw new Error(`${resource}: ${err.message}`);
+      });
       const m = await page.evaluate(
         inPage<string[], { right: number; width: number; tallest: number }>(`(nameColumns) => {
           const table = document.querySelector('table').getBoundingClientRect();
@@ -235,11 +247,15 @@ function inPage<A, R>(source: string): (arg: A) => R {
               const content = td.firstElementChild || td;
               return content.getBoundingClientRect().height / lineHeight;
             });
-          return { right: table.right, width: window.innerWidth, tallest: Math.max(0, ...lines) };
+          // The table's right edge, and the right edge of the card that holds it (within the window).
+          const card = document.querySelector('table').closest('section') || document.body;
+          const edge = Math.min(window.innerWidth, card.getBoundingClientRect().right);
+          return { right: table.right, width: edge, tallest: Math.max(0, ...lines) };
         }`),
         names,
       );
       measured.push({ resource, ...m });
+      if (process.env.DEBUG_BROWSER) await page.screenshot({ path: `/tmp/list-${resource}.png` });
     }
     // Every list at once, so a failure names all the lists that don't fit.
     const bad = measured.filter((m) => m.right > m.width || m.tallest > 2.1);

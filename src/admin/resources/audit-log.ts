@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { AuditLog } from '../../db/entities/index.js';
 import { readOnlyActions } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { labels, nav, panelResource, type ResourceDeps } from './shared.js';
+import { labels, nav, oneLine, panelResource, type ResourceDeps } from './shared.js';
 
 /** Every change made in the panel. Append-only: nobody edits or deletes it (the database refuses it too). */
 export function auditLog(deps: ResourceDeps): ResourceWithOptions {
@@ -25,6 +25,7 @@ export function auditLog(deps: ResourceDeps): ResourceWithOptions {
         'before',
         'after',
       ],
+      properties: { actorUsername: oneLine(deps.components, '12em') },
       actions: readOnlyActions,
       translations: labels({ AuditLog: 'Audit log' }),
     },

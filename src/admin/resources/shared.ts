@@ -19,6 +19,7 @@ export interface PanelComponents {
   ConfirmAction: string;
   ApiKeyAction: string;
   ShopNew: string;
+  ListText: string;
 }
 
 /** What the resource definitions need. */
@@ -58,6 +59,14 @@ export function panelResource(
 /** The resource's labels (its name in the navigation, its actions' buttons), in English. */
 export function labels(name: Record<string, string>, actions: Record<string, string> = {}) {
   return { en: { labels: name, actions } };
+}
+
+/**
+ * A column of a list that stays on one line at 1366 px: long values are cut with "…" and shown
+ * whole on hover and in the record's page (`maxWidth` is a CSS width, 16em unless told).
+ */
+export function oneLine(components: Pick<PanelComponents, 'ListText'>, maxWidth?: string) {
+  return { components: { list: components.ListText }, ...(maxWidth ? { custom: { maxWidth } } : {}) };
 }
 
 /** Keeps only the fields a form may set: anything else in a posted payload (hashes, ids, dates) is dropped. */

@@ -9,6 +9,7 @@ import {
   labels,
   linksAction,
   nav,
+  oneLine,
   onlyFields,
   panelResource,
   text,
@@ -38,17 +39,9 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
       navigation: nav.shops,
       titleProperty: 'name',
       sort: { sortBy: 'id', direction: 'desc' },
-      listProperties: [
-        'id',
-        'name',
-        'slug',
-        'apiKeyPrefix',
-        'vendorName',
-        'clientId',
-        'isActive',
-        'updatePrices',
-        'createdAt',
-      ],
+      // What tells shops apart and what they do, on one line each at 1366 px; the rest (key prefix,
+      // client id, dates) is in the record's page and the filters.
+      listProperties: ['id', 'name', 'slug', 'vendorName', 'isActive', 'updatePrices'],
       filterProperties: [
         'name',
         'slug',
@@ -72,12 +65,18 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
       ],
       editProperties: [...formFields, 'apiKey'],
       properties: {
+        name: oneLine(deps.components, '13em'),
+        vendorName: oneLine(deps.components, '10em'),
         apiKeyHash: { isVisible: false },
         apiKeyPrefix: {
           isVisible: { list: true, show: true, filter: true, edit: false },
           description: 'The first characters of the key, to tell keys apart. The key itself is not stored.',
         },
-        slug: { description: 'Leave empty to derive it from the name.', isRequired: false },
+        slug: {
+          ...oneLine(deps.components, '10em'),
+          description: 'Leave empty to derive it from the name.',
+          isRequired: false,
+        },
         apiKey: {
           type: 'password',
           isVisible: { list: false, show: false, filter: false, edit: true },
