@@ -245,10 +245,10 @@ function revealApiKey(deps: ResourceDeps): ActionOptions {
     icon: 'Key',
     // Offered only to the staff member who just created the shop, while the key is there to see
     // (AdminJS leaves an action that isn't visible out of the record, and its page then fails).
-    isVisible: ({ currentAdmin, record }: ActionContext) =>
-      !!record &&
-      !!currentAdmin &&
-      deps.oneTimeKeys.has(actor({ currentAdmin } as ActionContext), Number(record.id())),
+    isVisible: (context: ActionContext) =>
+      !!context.record &&
+      !!context.currentAdmin &&
+      deps.oneTimeKeys.has(actor(context), Number(context.record.id())),
     component: deps.components.ApiKeyAction,
     showInDrawer: false,
     handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {
