@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import AdminJS, { ComponentLoader } from 'adminjs';
+import AdminJS, { ComponentLoader, type BrandingOptions } from 'adminjs';
 import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 'adminjs/bundler';
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
@@ -10,6 +10,7 @@ import pg from 'pg';
 import { accountPage } from './account.js';
 import { dashboardData } from './dashboard.js';
 import { languageOf, panelLocale } from './locale/index.js';
+import { SYSTEM_FONTS } from './middleware.js';
 import { OneTimeKeys } from './one-time-keys.js';
 import { buildResources } from './resources/index.js';
 import { buildPanelRouter } from './router.js';
@@ -62,6 +63,8 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     LocalTime: loader.add('LocalTime', path.join(dir, 'LocalTime.jsx')),
     AuditText: loader.add('AuditText', path.join(dir, 'AuditText.jsx')),
     Account: loader.add('Account', path.join(dir, 'Account.jsx')),
+    ShopNew: loader.add('ShopNew', path.join(dir, 'ShopNew.jsx')),
+    ListText: loader.add('ListText', path.join(dir, 'ListText.jsx')),
   };
   // The filter drawer's choice fields, with their placeholder in the staff member's language.
   for (const name of [
@@ -105,6 +108,8 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
       companyName: 'market-bot',
       withMadeWithLove: false,
       logo: false,
+      // The theme's font is a plain string, which AdminJS's override type doesn't foresee.
+      theme: { font: SYSTEM_FONTS } as unknown as NonNullable<BrandingOptions['theme']>,
     },
     settings: { defaultPerPage: 20 },
     // Each staff member's language (src/admin/locale; the login page: login.ts).

@@ -26,6 +26,28 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
 }
 
 /**
+ * The fonts the panel's pages use, all installed on the machine that shows them: no page asks another
+ * site for anything (AdminJS's page templates link Google Fonts, which tells Google who opens the
+ * panel and when, and stalls the page offline). Roboto is used where installed.
+ */
+export const SYSTEM_FONTS =
+  "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Liberation Sans', 'DejaVu Sans', Arial, sans-serif";
+
+const GOOGLE_FONTS_LINK = /<link\b[^>]*\bhref="https:\/\/fonts\.googleapis\.com\/[^"]*"[^>]*>/g;
+
+/** Takes the Google Fonts link out of every HTML page the panel sends (the theme uses SYSTEM_FONTS). */
+export function localFonts(_req: Request, res: Response, next: NextFunction): void {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) =>
+    send(
+      typeof body === 'string' && body.includes('fonts.googleapis.com')
+        ? body.replace(GOOGLE_FONTS_LINK, '')
+        : body,
+    );
+  next();
+}
+
+/**
  * Who is logged in is re-read from the database on every request: a deactivated or demoted account
  * loses access at once, not when its session ends. Without a session, to the login page.
  */

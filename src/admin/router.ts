@@ -8,6 +8,7 @@ import { sameOriginGuard, tokenGuard } from './csrf.js';
 import { loginRoutes } from './login.js';
 import {
   FORMIDABLE,
+  localFonts,
   panelErrors,
   refuseParsedBodies,
   restoreCsrfCookie,
@@ -40,9 +41,9 @@ export interface PanelRouterDeps {
  * sessions in memory, limits logins per IP in memory only, keeps the session id across login and
  * has no CSRF protection.
  *
- * Order: session → same-origin check → login/logout → assets → staff session (re-checked against
- * the database on every request) → CSRF token → superuser gate → unknown resources, actions and
- * malformed list parameters refused → body parsing → AdminJS routes.
+ * Order: local fonts → session → same-origin check → login/logout → assets → staff session
+ * (re-checked against the database on every request) → CSRF token → superuser gate → unknown
+ * resources, actions and malformed list parameters refused → body parsing → AdminJS routes.
  */
 export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
   const { admin, services, logger, secure } = deps;
@@ -52,6 +53,7 @@ export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
 
   router.use(refuseParsedBodies);
   router.use(securityHeaders);
+  router.use(localFonts);
   router.use(panelSession({ store: deps.store, secret: deps.secret, secure, cookiePath: rootPath }));
   router.use(sameOriginGuard);
   router.use(loginRoutes({ admin, services, logger, secure, timeZone: deps.timeZone }));

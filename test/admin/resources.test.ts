@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 type Json = Record<string, unknown>;
-type RecordJson = { id: string; params: Json; populated?: Json };
+type RecordJson = { id: string; params: Json; populated?: Json; recordActions?: { name: string }[] };
 
 async function userRow(id: number) {
   const rows = (await sql(h, 'SELECT is_banned, is_active, username FROM telegram_users WHERE id = $1', [
@@ -293,6 +293,8 @@ describe('shops', () => {
     const body = reply.json<{ record: RecordJson; redirectUrl: string }>();
     const id = String(body.record.id);
     expect(body.redirectUrl).toBe(`/admin/resources/Shop/records/${id}/revealApiKey`);
+    // The page it sends the browser to exists: the record carries the action.
+    expect(body.record.recordActions?.map((a) => a.name)).toContain('revealApiKey');
     expect(body.record.params.slug).toBe('panel-shop');
     expect(reply.text).not.toMatch(/apiKey"|apiKeyHash/);
 

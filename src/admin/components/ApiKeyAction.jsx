@@ -37,6 +37,8 @@ const ApiKeyAction = (props) => {
   const [typed, setTyped] = useState('');
   const [busy, setBusy] = useState(false);
   const [gone, setGone] = useState(false);
+  // The prefix of the key the shop has now: after a new key is set, the answer's record has it.
+  const [prefix, setPrefix] = useState(record.params.apiKeyPrefix);
   const reveal = action.name === 'revealApiKey';
 
   const post = (data) => {
@@ -45,6 +47,8 @@ const ApiKeyAction = (props) => {
       .recordAction({ resourceId: resource.id, recordId: record.id, actionName: action.name, data })
       .then((response) => {
         if (response.data.notice) addNotice(response.data.notice);
+        const fresh = response.data.record?.params?.apiKeyPrefix;
+        if (fresh) setPrefix(fresh);
         if (response.data.apiKey) setApiKey(response.data.apiKey);
         else if (reveal) setGone(true);
       })
@@ -53,6 +57,7 @@ const ApiKeyAction = (props) => {
   };
 
   useEffect(() => {
+    setPrefix(record.params.apiKeyPrefix);
     if (reveal) post({ reveal: 'yes' });
   }, [record.id]);
 
@@ -62,7 +67,7 @@ const ApiKeyAction = (props) => {
         <H3>{reveal ? tc('newShopTitle') : translateAction(action.label, resource.id)}</H3>
         <Text mb="lg">
           {tc('shop')}: <b>{record.title}</b> (#{record.id}), {tc('currentPrefix')}:{' '}
-          <code>{record.params.apiKeyPrefix}</code>
+          <code data-testid="api-key-prefix">{prefix}</code>
         </Text>
         {!reveal && !apiKey ? (
           <Box>

@@ -35,7 +35,8 @@ const ConfirmAction = (props) => {
         <H3>{label}</H3>
         <MessageBox
           mb="xl"
-          variant={action.variant === 'danger' ? 'danger' : 'info'}
+          // A question, not a failure: a change that is hard to undo asks with a warning, never an error box.
+          variant={action.variant === 'danger' ? 'warning' : 'info'}
           message={tc('count', { label, count: targets.length })}
         />
         <Box as="ul" pl="xl">

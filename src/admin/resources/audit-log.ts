@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { AuditLog } from '../../db/entities/index.js';
 import { readOnlyActions, SUPERUSER_RESOURCES } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { nav, panelResource, type ResourceDeps } from './shared.js';
+import { nav, oneLine, panelResource, type ResourceDeps } from './shared.js';
 
 /** Snapshot fields that describe a staff account (the one a bot admin logged in with). */
 const STAFF_FIELDS = new Set(['staffUserId']);
@@ -50,6 +50,7 @@ export function auditLog(deps: ResourceDeps): ResourceWithOptions {
         // Stored raw ("setApiKey", "TelegramUser"), shown in the staff member's language.
         action: { components: { list: deps.components.AuditText, show: deps.components.AuditText } },
         resource: { components: { list: deps.components.AuditText, show: deps.components.AuditText } },
+        actorUsername: oneLine(deps.components, '12em'),
       },
       actions: readOnlyActions,
     },

@@ -2,7 +2,7 @@ import type { ResourceWithOptions } from 'adminjs';
 import { Payment } from '../../db/entities/index.js';
 import { readOnlyActions } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { nav, panelResource, type ResourceDeps } from './shared.js';
+import { nav, oneLine, panelResource, type ResourceDeps } from './shared.js';
 
 /** Subscription payments, as Telegram confirmed them: read only. */
 export function payments(deps: ResourceDeps): ResourceWithOptions {
@@ -22,7 +22,10 @@ export function payments(deps: ResourceDeps): ResourceWithOptions {
         'paidUntil',
       ],
       filterProperties: ['payerTelegramId', 'telegramUserId', 'currency', 'createdAt'],
-      properties: { amount: { description: 'amountHelp' } },
+      properties: {
+        amount: { description: 'amountHelp' },
+        telegramUserId: oneLine(deps.components),
+      },
       actions: readOnlyActions,
     },
     deps,

@@ -21,6 +21,8 @@ export interface PanelComponents {
   ApiKeyAction: string;
   LocalTime: string;
   AuditText: string;
+  ShopNew: string;
+  ListText: string;
 }
 
 /** What the resource definitions need. */
@@ -68,6 +70,14 @@ export function panelResource(
     options: { ...options, properties, translations: resourceTranslations(options.id) },
     features: panelFeatures({ resource: options.id, actions, readOnly }, deps),
   };
+}
+
+/**
+ * A column of a list that stays on one line at 1366 px: long values are cut with "…" and shown
+ * whole on hover and in the record's page (`maxWidth` is a CSS width, 16em unless told).
+ */
+export function oneLine(components: Pick<PanelComponents, 'ListText'>, maxWidth?: string) {
+  return { components: { list: components.ListText }, ...(maxWidth ? { custom: { maxWidth } } : {}) };
 }
 
 /** Keeps only the fields a form may set: anything else in a posted payload (hashes, ids, dates) is dropped. */

@@ -2,7 +2,7 @@ import type { Before, ResourceWithOptions } from 'adminjs';
 import { ShopLink } from '../../db/entities/index.js';
 import { nobody } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, oneLine, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** Links made here are "admin" unless the form says otherwise. */
 const adminByDefault: Before = async (request) => {
@@ -26,6 +26,8 @@ export function shopLinks(deps: ResourceDeps): ResourceWithOptions {
       editProperties: fields,
       properties: {
         source: { description: 'sourceHelp' },
+        telegramUserId: oneLine(deps.components),
+        shopId: oneLine(deps.components),
       },
       actions: {
         new: { before: [onlyFields(fields), adminByDefault] },

@@ -9,6 +9,7 @@ import {
   flag,
   linksAction,
   nav,
+  oneLine,
   onlyFields,
   panelResource,
   text,
@@ -38,17 +39,9 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
       navigation: nav.shops,
       titleProperty: 'name',
       sort: { sortBy: 'id', direction: 'desc' },
-      listProperties: [
-        'id',
-        'name',
-        'slug',
-        'apiKeyPrefix',
-        'vendorName',
-        'clientId',
-        'isActive',
-        'updatePrices',
-        'createdAt',
-      ],
+      // What tells shops apart and what they do, on one line each at 1366 px; the rest (key prefix,
+      // client id, dates) is in the record's page and the filters.
+      listProperties: ['id', 'name', 'slug', 'vendorName', 'isActive', 'updatePrices'],
       filterProperties: [
         'name',
         'slug',
@@ -72,12 +65,14 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
       ],
       editProperties: [...formFields, 'apiKey'],
       properties: {
+        name: oneLine(deps.components, '13em'),
+        vendorName: oneLine(deps.components, '10em'),
         apiKeyHash: { isVisible: false },
         apiKeyPrefix: {
           isVisible: { list: true, show: true, filter: true, edit: false },
           description: 'apiKeyPrefixHelp',
         },
-        slug: { description: 'slugHelp', isRequired: false },
+        slug: { ...oneLine(deps.components, '10em'), description: 'slugHelp', isRequired: false },
         apiKey: {
           type: 'password',
           isVisible: { list: false, show: false, filter: false, edit: true },
@@ -85,7 +80,11 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         },
       },
       actions: {
-        new: { layout: [...formFields, 'apiKey'], handler: createShop(deps) },
+        new: {
+          layout: [...formFields, 'apiKey'],
+          component: deps.components.ShopNew,
+          handler: createShop(deps),
+        },
         edit: { layout: formFields, before: [onlyFields(formFields), checkRules(shopRules)] },
         delete: { handler: deleteShop(deps) },
         bulkDelete: { handler: deleteShops(deps) },
@@ -239,7 +238,12 @@ function revealApiKey(deps: ResourceDeps): ActionOptions {
   return {
     actionType: 'record',
     icon: 'Key',
-    isVisible: false,
+    // Offered only to the staff member who just created the shop, while the key is there to see
+    // (AdminJS leaves an action that isn't visible out of the record, and its page then fails).
+    isVisible: (context: ActionContext) =>
+      !!context.record &&
+      !!context.currentAdmin &&
+      deps.oneTimeKeys.has(actor(context), Number(context.record.id())),
     component: deps.components.ApiKeyAction,
     showInDrawer: false,
     handler: async (request: ActionRequest, _response: unknown, context: ActionContext) => {

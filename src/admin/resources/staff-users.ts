@@ -11,7 +11,7 @@ import { hashPassword } from '../../services/secrets.js';
 import { superuserOnly } from './access.js';
 import { checkRules, refuseBroken } from '../rules.js';
 import { SafeTypeormAdapter } from './adapter.js';
-import { nav, onlyFields, panelResource, type ResourceDeps } from './shared.js';
+import { nav, oneLine, onlyFields, panelResource, type ResourceDeps } from './shared.js';
 
 /** The typed password, checked and replaced by its hash; `required` for new accounts. */
 const hashTypedPassword =
@@ -55,11 +55,13 @@ export function staffUsers(deps: ResourceDeps): ResourceWithOptions {
       navigation: nav.staff,
       titleProperty: 'username',
       sort: { sortBy: 'id', direction: 'asc' },
-      listProperties: overview,
+      listProperties: overview.filter((p) => p !== 'dateJoined'),
       filterProperties: ['username', 'email', 'isActive', 'isStaff', 'isSuperuser'],
       showProperties: overview,
       editProperties: fields,
       properties: {
+        username: oneLine(deps.components),
+        email: oneLine(deps.components),
         passwordHash: { isVisible: false },
         password: {
           type: 'password',

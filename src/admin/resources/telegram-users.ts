@@ -3,7 +3,7 @@ import { TelegramUser } from '../../db/entities/index.js';
 import { nobody } from './access.js';
 import { SafeTypeormAdapter } from './adapter.js';
 import { confirmActions } from './confirm-actions.js';
-import { linksAction, nav, onlyFields, panelResource, text, type ResourceDeps } from './shared.js';
+import { linksAction, nav, oneLine, onlyFields, panelResource, text, type ResourceDeps } from './shared.js';
 
 /** Telegram users: every staff member sees them and may ban, unban, activate and deactivate them. */
 export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
@@ -75,19 +75,16 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
       navigation: nav.telegram,
       titleProperty: 'username',
       sort: { sortBy: 'id', direction: 'desc' },
+      // Who it is and what they may do, on one line each at 1366 px; the rest (the panel's own id,
+      // last name, dates, flags the bot keeps) is in the record's page.
       listProperties: [
-        'id',
         'telegramId',
         'username',
         'firstName',
-        'lastName',
         'role',
         'isBanned',
         'isActive',
         'subscriptionPaidUntil',
-        'isLoggedOut',
-        'isReachable',
-        'createdAt',
       ],
       filterProperties: ['username', 'telegramId', 'role', 'isBanned', 'isActive', 'createdAt'],
       showProperties: ['id', 'telegramId', 'chatId', ...editable, 'createdAt', 'updatedAt'],
@@ -95,6 +92,9 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
       properties: {
         // The staff account an admin logged in with: staff usernames are for superusers only.
         staffUserId: { isVisible: false },
+        telegramId: oneLine(deps.components, '8em'),
+        username: oneLine(deps.components, '10em'),
+        firstName: oneLine(deps.components, '8em'),
       },
       actions: {
         // Telegram users register through the bot.
