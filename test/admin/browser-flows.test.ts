@@ -218,12 +218,15 @@ function inPage<A, R>(source: string): (arg: A) => R {
        VALUES ('tg-charge-1', 'provider-charge-1', 10000, 'RUB', $1, $2, now() + interval '30 days')`,
       [buyer.telegramId, buyer.id],
     );
-    await sql(
-      h,
-      `INSERT INTO audit_log (actor_id, actor_username, action, resource, record_id)
-       VALUES (1, 'a_staff_member_with_a_long_name', 'setApiKey', 'Shop', $1)`,
-      [String(shop.id)],
-    );
+    await h.services.audit.record({
+      actorId: 1,
+      actorUsername: 'a_staff_member_with_a_long_name',
+      action: 'setApiKey',
+      resource: 'Shop',
+      recordId: String(shop.id),
+      before: null,
+      after: null,
+    });
     await sql(h, `INSERT INTO shop_links (telegram_user_id, shop_id, source) VALUES ($1, $2, 'admin')`, [
       buyer.id,
       shop.id,
