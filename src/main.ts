@@ -15,8 +15,11 @@ import { createMaintenanceWorker } from './workers/maintenance.js';
 /**
  * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
  * workers (ban notices, hourly housekeeping), and one shutdown path. SIGINT/SIGTERM let in-flight
- * updates finish and confirm the polling offset; a second signal exits at once.
+ * updates finish and confirm the polling offset; a second signal (a second later or more) exits at once.
  */
+/** Signals within this long of the first are the same stop delivered twice (see shutdown). */
+const REPEATED_SIGNAL_MS = 1000;
+
 async function main(config: Config, logger: Logger): Promise<void> {
   if (!config.botToken)
     throw new ConfigError('Invalid configuration:\n  BOT_TOKEN: required to start the bot');
@@ -63,13 +66,17 @@ async function main(config: Config, logger: Logger): Promise<void> {
   const maintenance = createMaintenanceWorker({ services, logger });
   maintenance.start();
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches every process of the terminal's group, and npm forwards what it gets to the
+      // app: one stop arrives twice within milliseconds. Only a later signal means "exit now".
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
       logger.warn('second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
+    clearInterval(orphanWatch);
     logger.info({ signal }, 'stopping: finishing updates in flight');
     try {
       await server.close();
@@ -87,6 +94,13 @@ async function main(config: Config, logger: Logger): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by npm (`npm start`, `npm run start:prod`): if npm dies without passing a signal on
+  // (SIGKILL), the app would be left serving with nobody to stop it, so it stops itself.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.env.npm_lifecycle_event && process.ppid !== parent) void shutdown('parent exited');
+  }, 500);
+  orphanWatch.unref();
   logger.info('market-bot is running');
 }
 
