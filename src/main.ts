@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { createAdmin } from './admin/index.js';
+import { createAdmin, type AdminPanel } from './admin/index.js';
 import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
 import { webhookHandler, webhookPath } from './bot/webhook.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, runMigrations } from './db/data-source.js';
 import { pingDatabase } from './db/health.js';
 import { SessionStore } from './db/session-store.js';
-import { createHttpApp, startHttpServer } from './http/app.js';
+import { createHttpApp, startHttpServer, type RunningServer } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { Notifier } from './workers/notifier.js';
@@ -35,37 +35,13 @@ async function main(config: Config, logger: Logger): Promise<void> {
   await bot.init();
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
-  const admin = await createAdmin({ config, dbUrl: db.url, services, logger });
-  const { transport } = config;
-  const webhook =
-    transport.mode === 'webhook'
-      ? {
-          path: webhookPath(transport.url),
-          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
-        }
-      : undefined;
-  const ping = () => pingDatabase(db.dataSource);
-  const app = createHttpApp({ config, logger, admin, ping, webhook });
-  const server = await startHttpServer(app, config.port);
-  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
-
-  if (transport.mode === 'webhook') {
-    await bot.setWebhook(transport.url, transport.secret);
-    logger.info('receiving updates by webhook');
-  } else {
-    await bot.startPolling();
-    logger.info('receiving updates by long polling');
-  }
-  const notifier = new Notifier({
-    services,
-    telegram: bot.telegram,
-    logger,
-    defaultLanguage: config.bot.defaultLanguage,
-  });
-  notifier.start();
-  const maintenance = createMaintenanceWorker({ services, logger });
-  maintenance.start();
-
+  // From here on a signal takes the one shutdown path, whatever has started by then.
+  const parts: {
+    admin?: AdminPanel;
+    server?: RunningServer;
+    notifier?: Notifier;
+    maintenance?: ReturnType<typeof createMaintenanceWorker>;
+  } = {};
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
     if (stoppingSince !== undefined) {
@@ -79,11 +55,11 @@ async function main(config: Config, logger: Logger): Promise<void> {
     clearInterval(orphanWatch);
     logger.info({ signal }, 'stopping: finishing updates in flight');
     try {
-      await server.close();
+      await parts.server?.close();
       await bot.stop();
-      await notifier.stop();
-      await maintenance.stop();
-      await admin.close();
+      await parts.notifier?.stop();
+      await parts.maintenance?.stop();
+      await (parts.admin ?? (await adminBuild.catch(() => undefined)))?.close();
       await db.close();
       logger.info('stopped');
       process.exit(0);
@@ -101,6 +77,49 @@ async function main(config: Config, logger: Logger): Promise<void> {
     if (process.env.npm_lifecycle_event && process.ppid !== parent) void shutdown('parent exited');
   }, 500);
   orphanWatch.unref();
+
+  // The panel's bundle takes seconds to build. With long polling the bot takes updates meanwhile:
+  // after a restart, presses queued during the downtime are answered within Telegram's 15 s.
+  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger });
+  // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
+  adminBuild.catch(() => undefined);
+  const { transport } = config;
+  if (transport.mode === 'polling') {
+    await bot.startPolling();
+    logger.info('receiving updates by long polling');
+  }
+  const admin = await adminBuild;
+  parts.admin = admin;
+  if (stoppingSince !== undefined) return;
+  const webhook =
+    transport.mode === 'webhook'
+      ? {
+          path: webhookPath(transport.url),
+          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
+        }
+      : undefined;
+  const ping = () => pingDatabase(db.dataSource);
+  const app = createHttpApp({ config, logger, admin, ping, webhook });
+  const server = await startHttpServer(app, config.port);
+  parts.server = server;
+  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
+  if (stoppingSince !== undefined) return;
+
+  if (transport.mode === 'webhook') {
+    await bot.setWebhook(transport.url, transport.secret);
+    logger.info('receiving updates by webhook');
+  }
+  const notifier = new Notifier({
+    services,
+    telegram: bot.telegram,
+    logger,
+    defaultLanguage: config.bot.defaultLanguage,
+  });
+  notifier.start();
+  parts.notifier = notifier;
+  const maintenance = createMaintenanceWorker({ services, logger });
+  maintenance.start();
+  parts.maintenance = maintenance;
   logger.info('market-bot is running');
 }
 
