@@ -1,10 +1,9 @@
 import type AdminJS from 'adminjs';
 import express, { type Request, type Response } from 'express';
-import formidableMiddleware from 'express-formidable';
 import type { Logger } from '../logger.js';
 import { CSRF_COOKIE, crossOriginReason, newCsrfToken, setCsrfCookie } from './csrf.js';
+import { formFields } from './body.js';
 import { catalogues, languageFromHeader, panelLocale, type PanelLanguage } from './locale/index.js';
-import { FORMIDABLE } from './middleware.js';
 import { SESSION_COOKIE, destroy, regenerate, save, wrap } from './session.js';
 import type { AdminServices } from './types.js';
 
@@ -78,7 +77,7 @@ export function loginRoutes(deps: LoginDeps): express.Router {
 
   router.post(
     localPath(rootPath, loginPath),
-    formidableMiddleware(FORMIDABLE),
+    formFields(),
     wrap(async (req, res) => {
       const fields = (req as Request & { fields?: Record<string, unknown> }).fields ?? {};
       const username = typeof fields.email === 'string' ? fields.email.trim() : '';

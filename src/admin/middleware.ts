@@ -8,9 +8,6 @@ import { destroy, wrap } from './session.js';
 import { languageFromHeader } from './locale/index.js';
 import type { AdminServices, StaffAdmin } from './types.js';
 
-/** Limits of the panel's form parsing (login and AdminJS's own forms). */
-export const FORMIDABLE = { maxFileSize: 2 * 1024 * 1024, maxFieldsSize: 1024 * 1024, maxFields: 500 };
-
 /** AdminJS parses its own bodies (multipart forms, JSON): a body parser mounted before it breaks uploads. */
 export function refuseParsedBodies(req: Request & { _body?: unknown }, _res: Response, next: NextFunction) {
   if (req._body) return next(new Error('Mount the admin router before any body parser'));

@@ -1,4 +1,4 @@
-/** Type declarations for two packages that ship none (or don't publish them for this entry point). */
+/** Type declarations for a package that ship none (or don't publish them for this entry point). */
 
 declare module 'adminjs/bundler' {
   import type AdminJS from 'adminjs';
@@ -9,10 +9,4 @@ declare module 'adminjs/bundler' {
     build(): Promise<void>;
   };
   export function generateUserComponentEntry(admin: AdminJS, entryPath: string): string;
-}
-
-declare module 'express-formidable' {
-  import type { RequestHandler } from 'express';
-
-  export default function formidableMiddleware(options?: Record<string, unknown>): RequestHandler;
 }

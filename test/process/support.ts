@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -85,6 +86,19 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * How the app is started: node itself (as the process tests mostly do), or a documented command
+ * as a user types it. npm's commands run in a process group of their own, as in a terminal, so a
+ * test can signal the group as Ctrl-C does.
+ */
+export type Launch = 'node' | 'npm start' | 'npm run start:prod';
+
+const LAUNCH: Record<Launch, { file: string; args: string[] }> = {
+  node: { file: process.execPath, args: ['--import', 'tsx', 'src/main.ts'] },
+  'npm start': { file: 'npm', args: ['start'] },
+  'npm run start:prod': { file: 'npm', args: ['run', 'start:prod'] },
+};
+
 export class AppProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<Exit>;
@@ -95,11 +109,14 @@ export class AppProcess {
   constructor(
     readonly port: number,
     env: Record<string, string>,
+    readonly launch: Launch = 'node',
   ) {
     this.base = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    const { file, args } = LAUNCH[launch];
+    this.child = spawn(file, args, {
       env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: launch !== 'node',
     });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString('utf8')));
     this.child.stderr!.on('data', (d: Buffer) => (this.out += d.toString('utf8')));
@@ -178,6 +195,18 @@ export class AppProcess {
     if (this.running) this.child.kill(sig);
   }
 
+  /** The signal a terminal's Ctrl-C sends: to every process of the group (npm and the app). */
+  signalGroup(sig: NodeJS.Signals): void {
+    if (this.launch === 'node') throw new Error('signalGroup: only npm launches have a group of their own');
+    if (this.running) process.kill(-this.child.pid!, sig);
+  }
+
+  /** The app's own process id, from its log lines (under npm it is not the child's). */
+  appPid(): number | undefined {
+    const pid = this.logs().find((l) => typeof l.pid === 'number')?.pid;
+    return typeof pid === 'number' ? pid : undefined;
+  }
+
   /** Resolves with the exit, or with undefined when the process still runs after `timeoutMs`. */
   async exitWithin(timeoutMs: number): Promise<Exit | undefined> {
     let timer: NodeJS.Timeout | undefined;
@@ -191,13 +220,26 @@ export class AppProcess {
     }
   }
 
-  /** For afterAll: SIGTERM, then SIGKILL if it is still there after `graceMs`. Never throws. */
+  /**
+   * For afterAll: SIGTERM, then SIGKILL if it is still there after `graceMs`; under npm, the app
+   * too, wherever it was left. Never throws.
+   */
   async kill(graceMs = 5000): Promise<void> {
-    if (!this.running) return;
-    this.signal('SIGTERM');
-    if (await this.exitWithin(graceMs)) return;
-    this.signal('SIGKILL');
-    await this.exitWithin(10_000);
+    const appPid = this.launch === 'node' ? undefined : this.appPid();
+    if (this.running) {
+      this.signal('SIGTERM');
+      if (!(await this.exitWithin(graceMs))) {
+        this.signal('SIGKILL');
+        await this.exitWithin(10_000);
+      }
+    }
+    if (appPid !== undefined && isAlive(appPid)) {
+      try {
+        process.kill(appPid, 'SIGKILL');
+      } catch {
+        // Gone meanwhile.
+      }
+    }
   }
 }
 
@@ -208,17 +250,35 @@ export interface StartOptions {
   timeoutMs?: number;
 }
 
-/** `npm start`, as a child. The caller owns the process and must kill() it (afterAll), also on failure. */
-export function spawnApp(opts: StartOptions, port: number): AppProcess {
-  return new AppProcess(port, {
-    BOT_TOKEN: opts.emulator.token,
-    TELEGRAM_API_ROOT: opts.emulator.apiRoot,
-    PORT: String(port),
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'development',
-    BOT_AUTO_CUSTOMISE: 'false',
-    ...opts.store.env,
-  });
+/** Whether a process with this id exists (and is not a zombie). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The app, as a child (`launch`: how). The caller owns the process and must kill() it (afterAll), also on failure. */
+export function spawnApp(opts: StartOptions, port: number, launch: Launch = 'node'): AppProcess {
+  return new AppProcess(
+    port,
+    {
+      BOT_TOKEN: opts.emulator.token,
+      TELEGRAM_API_ROOT: opts.emulator.apiRoot,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      BOT_AUTO_CUSTOMISE: 'false',
+      ...opts.store.env,
+    },
+    launch,
+  );
 }
 
 /** Until /healthz answers 200 and the bot polls (the log says so and the emulator saw getUpdates). */

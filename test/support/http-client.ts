@@ -33,20 +33,29 @@ export class HttpClient {
       method?: string;
       form?: Record<string, string>;
       json?: unknown;
+      /** A multipart body, as AdminJS's record forms send (fetch sets the content type). */
+      multipart?: FormData;
+      /** A body as it is, with `headers` giving its content type. */
+      raw?: string;
       headers?: Record<string, string>;
       /** false: no X-XSRF-TOKEN header; false for origin: no Origin header. */
       csrf?: boolean;
       origin?: string | false;
     } = {},
   ): Promise<Reply> {
-    const method = init.method ?? (init.form || init.json !== undefined ? 'POST' : 'GET');
+    const hasBody = init.form || init.json !== undefined || init.multipart || init.raw !== undefined;
+    const method = init.method ?? (hasBody ? 'POST' : 'GET');
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (method !== 'GET' && init.origin !== false) headers.origin = init.origin ?? this.base;
     const xsrf = this.cookies.get('XSRF-TOKEN');
     if (xsrf && init.csrf !== false) headers['x-xsrf-token'] = decodeURIComponent(xsrf);
-    let body: string | undefined;
-    if (init.form) {
+    let body: string | FormData | undefined;
+    if (init.multipart) {
+      body = init.multipart;
+    } else if (init.raw !== undefined) {
+      body = init.raw;
+    } else if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     } else if (init.json !== undefined) {
