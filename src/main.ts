@@ -1,93 +1,27 @@
 import 'reflect-metadata';
-import { createAdmin } from './admin/index.js';
-import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
-import { webhookHandler, webhookPath } from './bot/webhook.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, runMigrations } from './db/data-source.js';
-import { pingDatabase } from './db/health.js';
-import { SessionStore } from './db/session-store.js';
-import { createHttpApp, startHttpServer } from './http/app.js';
+import { bindPort } from './http/listen.js';
 import { createLogger, type Logger } from './logger.js';
-import { createServices } from './services/index.js';
-import { Notifier } from './workers/notifier.js';
-import { createMaintenanceWorker } from './workers/maintenance.js';
+import { portError, StartupError } from './startup.js';
 
 /**
- * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
- * workers (ban notices, hourly housekeeping), and one shutdown path. SIGINT/SIGTERM let in-flight
- * updates finish and confirm the polling offset; a second signal exits at once.
+ * The process. The HTTP port is taken first, with nothing else loaded yet, so "port in use" is
+ * known within a second; then the rest (src/start.ts) is loaded and started: database, bot, panel,
+ * workers. A failure a setting can fix stops the process with one sentence (the stack at debug level).
  */
 async function main(config: Config, logger: Logger): Promise<void> {
   if (!config.botToken)
     throw new ConfigError('Invalid configuration:\n  BOT_TOKEN: required to start the bot');
-
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  logger.info({ embedded: db.embedded }, db.embedded ? 'embedded database ready' : 'database connected');
-  const applied = await runMigrations(db.dataSource);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-
-  const services = createServices(db.dataSource, config);
-  const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
-  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
-  await bot.init();
-  logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
-
-  const admin = await createAdmin({ config, dbUrl: db.url, services, logger });
-  const { transport } = config;
-  const webhook =
-    transport.mode === 'webhook'
-      ? {
-          path: webhookPath(transport.url),
-          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
-        }
-      : undefined;
-  const ping = () => pingDatabase(db.dataSource);
-  const app = createHttpApp({ config, logger, admin, ping, webhook });
-  const server = await startHttpServer(app, config.port);
-  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
-
-  if (transport.mode === 'webhook') {
-    await bot.setWebhook(transport.url, transport.secret);
-    logger.info('receiving updates by webhook');
-  } else {
-    await bot.startPolling();
-    logger.info('receiving updates by long polling');
-  }
-  const notifier = new Notifier({
-    services,
-    telegram: bot.telegram,
-    logger,
-    defaultLanguage: config.bot.defaultLanguage,
+  const server = await bindPort(config.port).catch((err: unknown) => {
+    throw portError(err, config.port);
   });
-  notifier.start();
-  const maintenance = createMaintenanceWorker({ services, logger });
-  maintenance.start();
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) {
-      logger.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing updates in flight');
-    try {
-      await server.close();
-      await bot.stop();
-      await notifier.stop();
-      await maintenance.stop();
-      await admin.close();
-      await db.close();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'unclean stop');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  logger.info('market-bot is running');
+  try {
+    const { startApp } = await import('./start.js');
+    await startApp(config, logger, server);
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 let config: Config;
@@ -101,6 +35,9 @@ try {
 const logger = createLogger(config.logLevel);
 main(config, logger).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else logger.fatal({ err }, 'start-up failed');
+  else if (err instanceof StartupError) {
+    logger.debug({ err }, 'start-up failed');
+    process.stderr.write(`market-bot can't start: ${err.message}\n`);
+  } else logger.fatal({ err }, 'start-up failed');
   process.exit(1);
 });
