@@ -17,10 +17,12 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 COPY package.json package-lock.json ./
 RUN npm install --no-audit --no-fund
 COPY . .
-# `npm run build` (tsconfig.build.json) compiles src/, migrations/ and ormconfig.ts only (rootDir "." →
-# dist/src, dist/migrations, dist/ormconfig.js): no tests or benchmarks reach the image. Files under
-# src/ that tsc does not emit (the panel's .jsx components, which AdminJS bundles itself at start) are
-# copied beside the compiled code.
+# `npm run build` compiles src/, migrations/ and ormconfig.ts only (tsconfig.build.json, rootDir "." →
+# dist/src, dist/migrations, dist/ormconfig.js): no tests or benchmarks reach the image. It then bundles
+# the panel's components for production and writes brotli/gzip copies of every panel asset into
+# dist/panel (scripts/build-panel.ts), so the app starts without bundling anything. Files under src/
+# that tsc does not emit (the .jsx components, against which the app checks that bundle) are copied
+# beside the compiled code.
 # fixtures/ (for loaddata) is made if the repository has none, so the runtime stage can always copy it.
 RUN npm run build \
  && (cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/src/ \;) \
@@ -43,7 +45,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/fixtures ./fixtures
 COPY scripts/docker-entrypoint.sh /app/scripts/docker-entrypoint.sh
 # The code stays root-owned and read-only to the app; it writes only to /data (the embedded database,
-# when DATABASE_URL is unset) and to the AdminJS bundle folder (no leading dot: express refuses those).
+# when DATABASE_URL is unset) and, only if dist/panel were missing or stale, to the AdminJS bundle folder.
 RUN chmod 0755 /app/scripts/docker-entrypoint.sh \
  && mkdir -p /data /app/adminjs-bundle \
  && chown node:node /data /app/adminjs-bundle

@@ -1,9 +1,10 @@
-import { buildAssets, buildRoutes } from '@adminjs/express';
+import { buildRoutes } from '@adminjs/express';
 import AdminJS, { Router as AdminRoutes } from 'adminjs';
 import express from 'express';
 import formidableMiddleware from 'express-formidable';
 import type session from 'express-session';
 import type { Logger } from '../logger.js';
+import { panelAssetList, panelAssets } from './assets.js';
 import { sameOriginGuard, tokenGuard } from './csrf.js';
 import { loginRoutes } from './login.js';
 import {
@@ -29,6 +30,8 @@ export interface PanelRouterDeps {
   store: session.Store;
   secret: string;
   secure: boolean;
+  /** The components' bundle file, and where `npm run build` put precompressed copies (if it did). */
+  assets: { componentsBundle: string; precompressedDir?: string };
 }
 
 /**
@@ -37,7 +40,8 @@ export interface PanelRouterDeps {
  * sessions in memory, limits logins per IP in memory only, keeps the session id across login and
  * has no CSRF protection.
  *
- * Order: session → same-origin check → login/logout → assets → staff session (re-checked against
+ * Order: asset URLs versioned in pages → session → same-origin check → login/logout → assets
+ * (compressed, cached: assets.ts) → staff session (re-checked against
  * the database on every request) → CSRF token → superuser gate → body parsing → AdminJS routes.
  */
 export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
@@ -45,15 +49,21 @@ export function buildPanelRouter(deps: PanelRouterDeps): express.Router {
   const { rootPath, loginPath } = admin.options;
   const cookie = { path: rootPath, secure };
   const router = express.Router();
+  const { routes, assets } = AdminRoutes;
+  const files = panelAssets(panelAssetList(assets, deps.assets.componentsBundle), {
+    rootPath,
+    logger,
+    precompressedDir: deps.assets.precompressedDir,
+  });
 
   router.use(refuseParsedBodies);
   router.use(securityHeaders);
+  router.use(files.versionUrls);
   router.use(panelSession({ store: deps.store, secret: deps.secret, secure, cookiePath: rootPath }));
   router.use(sameOriginGuard);
   router.use(loginRoutes({ admin, services, logger, secure }));
 
-  const { routes, assets } = AdminRoutes;
-  buildAssets({ admin, assets, routes, router });
+  router.use(files.handler);
 
   router.use(staffSession({ services, logger, loginPath }));
   router.use(tokenGuard);
