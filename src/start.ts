@@ -1,4 +1,4 @@
-import { createAdmin } from './admin/index.js';
+import { createAdmin, loadPanel } from './admin/index.js';
 import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
 import { webhookHandler, webhookPath } from './bot/webhook.js';
 import type { Config } from './config.js';
@@ -19,6 +19,8 @@ import { createMaintenanceWorker } from './workers/maintenance.js';
  * confirm the polling offset; a second signal exits at once.
  */
 export async function startApp(config: Config, logger: Logger, server: BoundServer): Promise<void> {
+  // AdminJS takes seconds to load: it loads while the database starts.
+  void loadPanel(config.adminBundleDir);
   if (!config.databaseUrl) await checkDataDir(config.dataDir);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(
     (err: unknown) => {
