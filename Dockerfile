@@ -13,14 +13,17 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false
 # Dependencies first, so this layer is reused while package*.json stay the same.
-# (npm install rather than npm ci: `npm ci` fails on our build machines; see the README's Development notes.)
+# vendor/ holds the local stand-in for @adminjs/express's peer express-formidable (see package.json).
 COPY package.json package-lock.json ./
-RUN npm install --no-audit --no-fund
+COPY vendor ./vendor
+RUN npm ci --no-audit --no-fund
 COPY . .
-# `npm run build` (tsconfig.build.json) compiles src/, migrations/ and ormconfig.ts only (rootDir "." →
-# dist/src, dist/migrations, dist/ormconfig.js): no tests or benchmarks reach the image. Files under
-# src/ that tsc does not emit (the panel's .jsx components, which AdminJS bundles itself at start) are
-# copied beside the compiled code.
+# `npm run build` compiles src/, migrations/ and ormconfig.ts only (tsconfig.build.json, rootDir "." →
+# dist/src, dist/migrations, dist/ormconfig.js): no tests or benchmarks reach the image. It then bundles
+# the panel's components for production and writes brotli/gzip copies of every panel asset into
+# dist/panel (scripts/build-panel.ts), so the app starts without bundling anything. Files under src/
+# that tsc does not emit (the .jsx components, against which the app checks that bundle) are copied
+# beside the compiled code.
 # fixtures/ (for loaddata) is made if the repository has none, so the runtime stage can always copy it.
 RUN npm run build \
  && (cd src && find . -type f ! -name '*.ts' -exec cp --parents {} ../dist/src/ \;) \
@@ -37,13 +40,14 @@ ENV NODE_ENV=production \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 # package.json also tells Node that dist/**/*.js are ES modules ("type": "module").
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --no-audit --no-fund \
+COPY vendor ./vendor
+RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/fixtures ./fixtures
 COPY scripts/docker-entrypoint.sh /app/scripts/docker-entrypoint.sh
 # The code stays root-owned and read-only to the app; it writes only to /data (the embedded database,
-# when DATABASE_URL is unset) and to the AdminJS bundle folder (no leading dot: express refuses those).
+# when DATABASE_URL is unset) and, only if dist/panel were missing or stale, to the AdminJS bundle folder.
 RUN chmod 0755 /app/scripts/docker-entrypoint.sh \
  && mkdir -p /data /app/adminjs-bundle \
  && chown node:node /data /app/adminjs-bundle

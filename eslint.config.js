@@ -26,6 +26,7 @@ export default tseslint.config(
     ignores: [
       'dist/',
       'node_modules/',
+      'vendor/',
       'data/',
       'coverage/',
       'adminjs-bundle/',
@@ -75,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'src/cli/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,126 +1,27 @@
 import 'reflect-metadata';
-import { createAdmin, type AdminPanel } from './admin/index.js';
-import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
-import { webhookHandler, webhookPath } from './bot/webhook.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, runMigrations } from './db/data-source.js';
-import { pingDatabase } from './db/health.js';
-import { SessionStore } from './db/session-store.js';
-import { createHttpApp, startHttpServer, type RunningServer } from './http/app.js';
+import { bindPort } from './http/listen.js';
 import { createLogger, type Logger } from './logger.js';
-import { createServices } from './services/index.js';
-import { Notifier } from './workers/notifier.js';
-import { createMaintenanceWorker } from './workers/maintenance.js';
+import { portError, StartupError } from './startup.js';
 
 /**
- * The process: config, database (migrated), bot, HTTP server (panel, health, webhook), the
- * workers (ban notices, hourly housekeeping), and one shutdown path. SIGINT/SIGTERM let in-flight
- * updates finish and confirm the polling offset; a second signal (a second later or more) exits at once.
+ * The process. The HTTP port is taken first, with nothing else loaded yet, so "port in use" is
+ * known within a second; then the rest (src/start.ts) is loaded and started: database, bot, panel,
+ * workers. A failure a setting can fix stops the process with one sentence (the stack at debug level).
  */
-/** Signals within this long of the first are the same stop delivered twice (see shutdown). */
-const REPEATED_SIGNAL_MS = 1000;
-
 async function main(config: Config, logger: Logger): Promise<void> {
   if (!config.botToken)
     throw new ConfigError('Invalid configuration:\n  BOT_TOKEN: required to start the bot');
-
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  logger.info({ embedded: db.embedded }, db.embedded ? 'embedded database ready' : 'database connected');
-  const applied = await runMigrations(db.dataSource);
-  if (applied.length) logger.info({ applied }, 'migrations applied');
-
-  const services = createServices(db.dataSource, config);
-  const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
-  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
-  await bot.init();
-  logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
-
-  // From here on a signal takes the one shutdown path, whatever has started by then.
-  const parts: {
-    admin?: AdminPanel;
-    server?: RunningServer;
-    notifier?: Notifier;
-    maintenance?: ReturnType<typeof createMaintenanceWorker>;
-  } = {};
-  let stoppingSince: number | undefined;
-  const shutdown = async (signal: string) => {
-    if (stoppingSince !== undefined) {
-      // Ctrl-C reaches every process of the terminal's group, and npm forwards what it gets to the
-      // app: one stop arrives twice within milliseconds. Only a later signal means "exit now".
-      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
-      logger.warn('second signal: exiting now');
-      process.exit(1);
-    }
-    stoppingSince = Date.now();
-    clearInterval(orphanWatch);
-    logger.info({ signal }, 'stopping: finishing updates in flight');
-    try {
-      await parts.server?.close();
-      await bot.stop();
-      await parts.notifier?.stop();
-      await parts.maintenance?.stop();
-      await (parts.admin ?? (await adminBuild.catch(() => undefined)))?.close();
-      await db.close();
-      logger.info('stopped');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'unclean stop');
-      process.exit(1);
-    }
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  // Started by npm (`npm start`, `npm run start:prod`): if npm dies without passing a signal on
-  // (SIGKILL), the app would be left serving with nobody to stop it, so it stops itself.
-  const parent = process.ppid;
-  const orphanWatch = setInterval(() => {
-    if (process.env.npm_lifecycle_event && process.ppid !== parent) void shutdown('parent exited');
-  }, 500);
-  orphanWatch.unref();
-
-  // The panel's bundle takes seconds to build. With long polling the bot takes updates meanwhile:
-  // after a restart, presses queued during the downtime are answered within Telegram's 15 s.
-  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger });
-  // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
-  adminBuild.catch(() => undefined);
-  const { transport } = config;
-  if (transport.mode === 'polling') {
-    await bot.startPolling();
-    logger.info('receiving updates by long polling');
-  }
-  const admin = await adminBuild;
-  parts.admin = admin;
-  if (stoppingSince !== undefined) return;
-  const webhook =
-    transport.mode === 'webhook'
-      ? {
-          path: webhookPath(transport.url),
-          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
-        }
-      : undefined;
-  const ping = () => pingDatabase(db.dataSource);
-  const app = createHttpApp({ config, logger, admin, ping, webhook });
-  const server = await startHttpServer(app, config.port);
-  parts.server = server;
-  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
-  if (stoppingSince !== undefined) return;
-
-  if (transport.mode === 'webhook') {
-    await bot.setWebhook(transport.url, transport.secret);
-    logger.info('receiving updates by webhook');
-  }
-  const notifier = new Notifier({
-    services,
-    telegram: bot.telegram,
-    logger,
-    defaultLanguage: config.bot.defaultLanguage,
+  const server = await bindPort(config.port).catch((err: unknown) => {
+    throw portError(err, config.port);
   });
-  notifier.start();
-  parts.notifier = notifier;
-  const maintenance = createMaintenanceWorker({ services, logger });
-  maintenance.start();
-  parts.maintenance = maintenance;
-  logger.info('market-bot is running');
+  try {
+    const { startApp } = await import('./start.js');
+    await startApp(config, logger, server);
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 let config: Config;
@@ -134,6 +35,9 @@ try {
 const logger = createLogger(config.logLevel);
 main(config, logger).catch((err: unknown) => {
   if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-  else logger.fatal({ err }, 'start-up failed');
+  else if (err instanceof StartupError) {
+    logger.debug({ err }, 'start-up failed');
+    process.stderr.write(`market-bot can't start: ${err.message}\n`);
+  } else logger.fatal({ err }, 'start-up failed');
   process.exit(1);
 });

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import AdminJS, { ComponentLoader, type BrandingOptions } from 'adminjs';
 import { ADMIN_JS_TMP_DIR, componentsBundler, generateUserComponentEntry } from 'adminjs/bundler';
 import connectPgSimple from 'connect-pg-simple';
 import session from 'express-session';
 import pg from 'pg';
 import { accountPage } from './account.js';
+import { bundleMode, markFresh, registerComponents, type BundlePlan } from './bundle.js';
 import { dashboardData } from './dashboard.js';
 import { languageOf, panelLocale } from './locale/index.js';
 import { SYSTEM_FONTS } from './middleware.js';
@@ -17,18 +17,6 @@ import { buildPanelRouter } from './router.js';
 import type { AdminDeps, AdminPanel, StaffAdmin } from './types.js';
 
 export const ROOT_PATH = '/admin';
-
-/**
- * The custom components are .jsx files next to this module's source. A compiled build (dist/) has
- * no copy of them, so the source folder is looked for from the working directory too.
- */
-function componentsDir(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'components'), path.resolve('src/admin/components')];
-  const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'Dashboard.jsx')));
-  if (!found) throw new Error(`The panel's components were not found (looked in ${candidates.join(', ')})`);
-  return found;
-}
 
 function sessionSecret(deps: AdminDeps): string {
   if (deps.config.sessionSecret) return deps.config.sessionSecret;
@@ -40,40 +28,40 @@ function sessionSecret(deps: AdminDeps): string {
 }
 
 /**
- * Bundles the custom components now, into ADMIN_JS_TMP_DIR, and waits for it (AdminJS itself would
- * bundle in the background in production, or on the first page view otherwise, and then keep a
- * stale bundle from an earlier run). Everything it needs is in node_modules: it works offline.
+ * Bundles the custom components into ADMIN_JS_TMP_DIR (plan.dir) and waits for it, unless the
+ * bundle there was made from the same sources (see bundle.ts); AdminJS itself would bundle in the
+ * background in production, or on the first page view otherwise. Works offline.
  */
-async function bundleComponents(admin: AdminJS): Promise<void> {
+async function bundleComponents(
+  admin: AdminJS,
+  plan: BundlePlan,
+  logger: AdminDeps['logger'],
+): Promise<void> {
+  if (plan.fresh) {
+    logger.debug({ bundleDir: plan.dir, prebuilt: plan.prebuilt }, 'panel components: bundle is up to date');
+    return;
+  }
+  if (bundleMode() === 'production') {
+    logger.warn(
+      { bundleDir: plan.dir },
+      'the panel was not bundled by `npm run build` (or its sources changed since): bundling now',
+    );
+  }
+  const started = Date.now();
+  await fs.promises.rm(path.join(ADMIN_JS_TMP_DIR, 'bundle.hash'), { force: true });
   await fs.promises.rm(path.join(ADMIN_JS_TMP_DIR, 'bundle.js'), { force: true });
   await componentsBundler.createEntry({ content: generateUserComponentEntry(admin, ADMIN_JS_TMP_DIR) });
   await componentsBundler.build();
+  markFresh(ADMIN_JS_TMP_DIR, plan.hash);
+  logger.info({ ms: Date.now() - started, bundleDir: plan.dir }, 'panel components bundled');
 }
 
-export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
+export async function buildAdmin(deps: AdminDeps, plan: BundlePlan): Promise<AdminPanel> {
   const { config, logger } = deps;
   const started = Date.now();
 
   const loader = new ComponentLoader();
-  const dir = componentsDir();
-  const components = {
-    Dashboard: loader.add('Dashboard', path.join(dir, 'Dashboard.jsx')),
-    ConfirmAction: loader.add('ConfirmAction', path.join(dir, 'ConfirmAction.jsx')),
-    ApiKeyAction: loader.add('ApiKeyAction', path.join(dir, 'ApiKeyAction.jsx')),
-    LocalTime: loader.add('LocalTime', path.join(dir, 'LocalTime.jsx')),
-    AuditText: loader.add('AuditText', path.join(dir, 'AuditText.jsx')),
-    Account: loader.add('Account', path.join(dir, 'Account.jsx')),
-    ShopNew: loader.add('ShopNew', path.join(dir, 'ShopNew.jsx')),
-    ListText: loader.add('ListText', path.join(dir, 'ListText.jsx')),
-  };
-  // The filter drawer's choice fields, with their placeholder in the staff member's language.
-  for (const name of [
-    'DefaultBooleanFilterProperty',
-    'DefaultFilterProperty',
-    'DefaultReferenceFilterProperty',
-  ]) {
-    loader.override(name, path.join(dir, 'FilterSelect.jsx'));
-  }
+  const components = registerComponents(loader);
 
   const resources = buildResources({
     services: deps.services,
@@ -116,7 +104,7 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     locale: (currentAdmin) => panelLocale(languageOf(currentAdmin)),
   });
 
-  await bundleComponents(admin);
+  await bundleComponents(admin, plan, logger);
 
   const pool = new pg.Pool({ connectionString: deps.dbUrl, max: 3, connectionTimeoutMillis: 10_000 });
   pool.on('error', (err) => logger.error({ err }, 'panel session pool error'));
@@ -139,8 +127,15 @@ export async function buildAdmin(deps: AdminDeps): Promise<AdminPanel> {
     secret: sessionSecret(deps),
     secure: config.env === 'production',
     timeZone: config.panelTimeZone,
+    assets: {
+      componentsBundle: path.join(ADMIN_JS_TMP_DIR, 'bundle.js'),
+      precompressedDir: plan.prebuilt ? path.join(plan.dir, 'assets') : undefined,
+    },
   });
-  logger.info({ ms: Date.now() - started, bundleDir: ADMIN_JS_TMP_DIR }, 'admin panel ready');
+  logger.info(
+    { ms: Date.now() - started, bundleDir: ADMIN_JS_TMP_DIR, prebuilt: plan.prebuilt },
+    'admin panel ready',
+  );
 
   return {
     rootPath: ROOT_PATH,

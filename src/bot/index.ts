@@ -17,6 +17,7 @@ import { session } from './middleware/session.js';
 import { Poller } from './polling.js';
 import { buildRouter } from './router.js';
 import { RecentUpdateIds } from './update-ids.js';
+import { isMethodMissing } from './telegram-errors.js';
 import { catalogues } from './texts/index.js';
 
 export type { BotDeps, SessionData } from './context.js';
@@ -116,7 +117,26 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     if (config.bot.autoCustomise) await customise();
   }
 
+  /**
+   * Commands and descriptions per language. A Bot API server that doesn't implement one of these
+   * methods (a local server, an emulator) gets a warning and is not asked again: the bot works
+   * without them. Any other error still fails the start.
+   */
   async function customise(): Promise<void> {
+    const missing = new Set<string>();
+    const attempt = async (method: string, call: () => Promise<unknown>) => {
+      if (missing.has(method)) return;
+      try {
+        await call();
+      } catch (err) {
+        if (!isMethodMissing(err)) throw err;
+        missing.add(method);
+        logger.warn(
+          { method, err: (err as Error).message },
+          `the Bot API server does not implement ${method}: the bot starts without it`,
+        );
+      }
+    };
     for (const [lang, t] of Object.entries(catalogues)) {
       const commands = [
         { command: 'start', description: t.commandStart },
@@ -125,9 +145,13 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
         { command: 'cancel', description: t.commandCancel },
       ];
       const language = lang === config.bot.defaultLanguage ? {} : { language_code: lang };
-      await bot.telegram.setMyCommands(commands, language);
-      await bot.telegram.setMyDescription(t.description.slice(0, 512), language.language_code);
-      await bot.telegram.setMyShortDescription(t.description.slice(0, 120), language.language_code);
+      await attempt('setMyCommands', () => bot.telegram.setMyCommands(commands, language));
+      await attempt('setMyDescription', () =>
+        bot.telegram.setMyDescription(t.description.slice(0, 512), language.language_code),
+      );
+      await attempt('setMyShortDescription', () =>
+        bot.telegram.setMyShortDescription(t.description.slice(0, 120), language.language_code),
+      );
     }
   }
 

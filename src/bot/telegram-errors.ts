@@ -34,6 +34,14 @@ export function isUneditable(err: unknown): boolean {
   );
 }
 
+/** The Bot API server doesn't implement the method (local servers, emulators): 404 "Not Found". */
+export function isMethodMissing(err: unknown): boolean {
+  return (
+    err instanceof TelegramError &&
+    (err.code === 404 || /method not found|not implemented/i.test(err.description))
+  );
+}
+
 export function retryAfterSeconds(err: unknown): number | undefined {
   if (err instanceof TelegramError && err.code === 429) return err.parameters?.retry_after ?? 1;
   return undefined;

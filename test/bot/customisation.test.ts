@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { createLogger } from '../../src/logger.js';
+import type { EmulatorOptions } from '../emulator/emulator.js';
 import { newUser, startHarness, type Harness } from '../support/bot-harness.js';
 
 /**
@@ -7,8 +10,12 @@ import { newUser, startHarness, type Harness } from '../support/bot-harness.js';
  */
 describe('start-up customisation', () => {
   const harnesses: Harness[] = [];
-  const start = async (env: Record<string, string>) => {
-    const h = await startHarness(env);
+  const start = async (
+    env: Record<string, string>,
+    emulator: EmulatorOptions = {},
+    opts: Parameters<typeof startHarness>[2] = {},
+  ) => {
+    const h = await startHarness(env, emulator, opts);
     harnesses.push(h);
     return h;
   };
@@ -61,6 +68,33 @@ describe('start-up customisation', () => {
     expect(h.emulator.callsOf('setMyDescription')).toEqual([]);
     expect(h.emulator.commands()).toEqual([]);
     // The bot still serves.
+    const u = newUser(h);
+    u.send('/start');
+    await u.waitForMessage('Выберите роль');
+  });
+
+  it('a Bot API server without setMyCommands or the description methods gets a warning, not a failed start', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        done();
+      },
+    });
+    const unsupported = ['setMyCommands', 'setMyDescription', 'setMyShortDescription'];
+    const h = await start(
+      {},
+      { unsupportedMethods: unsupported },
+      { logger: createLogger('info', 'market-bot', sink) },
+    );
+    // Each method was tried once, refused, and not tried again for the other language.
+    for (const method of unsupported) expect(h.emulator.callsOf(method)).toHaveLength(1);
+    const warnings = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string; method?: string })
+      .filter((l) => l.level === 40);
+    expect(warnings.map((w) => w.method)).toEqual(unsupported);
+    expect(warnings[0]!.msg).toMatch(/does not implement setMyCommands/);
+    // The bot serves.
     const u = newUser(h);
     u.send('/start');
     await u.waitForMessage('Выберите роль');

@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   webhookRetryDelayMs?: number;
   /** Refuse a stray `>` or `&` in HTML like a stray `<` (default true, see html.ts). */
   strictHtml?: boolean;
+  /** Methods answered 404 "Not Found", as by a Bot API server that doesn't implement them. */
+  unsupportedMethods?: string[];
 }
 
 export interface TestUserInfo {

@@ -114,12 +114,16 @@ export class SlidingWindow {
   }
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit'>>;
+export type ResolvedOptions = Required<
+  Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit' | 'unsupportedMethods'>
+>;
 
 export class EmulatorState {
   readonly token: string;
   readonly botUser: TgUser;
   readonly options: ResolvedOptions;
+  /** Methods this server answers 404 (options.unsupportedMethods), lower-cased. */
+  readonly unsupportedMethods: Set<string>;
   private readonly perChatRule?: RateLimitRule;
   private readonly globalWindow?: SlidingWindow;
   stopped = false;
@@ -179,6 +183,7 @@ export class EmulatorState {
       webhookRetryDelayMs: options.webhookRetryDelayMs ?? 50,
       strictHtml: options.strictHtml ?? true,
     };
+    this.unsupportedMethods = new Set((options.unsupportedMethods ?? []).map((m) => m.toLowerCase()));
     const rl = options.rateLimit;
     if (rl !== false) {
       const perChat = rl?.perChat === undefined ? { count: 20, windowMs: 1000 } : rl.perChat;

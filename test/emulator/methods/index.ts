@@ -34,8 +34,8 @@ export async function dispatch(
   viaWebhookReply: boolean,
 ): Promise<Outcome> {
   const key = rawMethod.toLowerCase();
-  const handler = METHODS.get(key);
-  const method = handler ? handler.name : rawMethod;
+  const handler = s.unsupportedMethods.has(key) ? undefined : METHODS.get(key);
+  const method = handler ? handler.name : (METHODS.get(key)?.name ?? rawMethod);
   const at = s.now();
   const counted = key !== 'getupdates';
   if (counted) {

@@ -1,0 +1,125 @@
+import { createAdmin, loadPanel, type AdminPanel } from './admin/index.js';
+import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
+import { webhookHandler, webhookPath } from './bot/webhook.js';
+import type { Config } from './config.js';
+import { openDatabase, runMigrations } from './db/data-source.js';
+import { pingDatabase } from './db/health.js';
+import { SessionStore } from './db/session-store.js';
+import { createHttpApp } from './http/app.js';
+import type { BoundServer } from './http/listen.js';
+import type { Logger } from './logger.js';
+import { createServices } from './services/index.js';
+import { checkDataDir, databaseError } from './startup.js';
+import { Notifier } from './workers/notifier.js';
+import { createMaintenanceWorker } from './workers/maintenance.js';
+
+/** Signals within this long of the first are the same stop delivered twice (see shutdown). */
+const REPEATED_SIGNAL_MS = 1000;
+
+/**
+ * Everything after the port is taken (main.ts): the database (migrated), the bot, the panel on the
+ * bound server, the workers, and one shutdown path. SIGINT/SIGTERM let in-flight updates finish and
+ * confirm the polling offset; a second signal (a second later or more) exits at once.
+ */
+export async function startApp(config: Config, logger: Logger, server: BoundServer): Promise<void> {
+  // AdminJS takes seconds to load: it loads while the database starts.
+  void loadPanel(config.adminBundleDir);
+  if (!config.databaseUrl) await checkDataDir(config.dataDir);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }).catch(
+    (err: unknown) => {
+      throw config.databaseUrl ? databaseError(err, config.databaseUrl) : err;
+    },
+  );
+  logger.info({ embedded: db.embedded }, db.embedded ? 'embedded database ready' : 'database connected');
+  const applied = await runMigrations(db.dataSource);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const services = createServices(db.dataSource, config);
+  const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
+  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
+  await bot.init();
+  logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
+
+  // From here on a signal takes the one shutdown path, whatever has started by then.
+  const parts: {
+    admin?: AdminPanel;
+    notifier?: Notifier;
+    maintenance?: ReturnType<typeof createMaintenanceWorker>;
+  } = {};
+  let stoppingSince: number | undefined;
+  const shutdown = async (signal: string) => {
+    if (stoppingSince !== undefined) {
+      // Ctrl-C reaches every process of the terminal's group, and npm forwards what it gets to the
+      // app: one stop arrives twice within milliseconds. Only a later signal means "exit now".
+      if (Date.now() - stoppingSince < REPEATED_SIGNAL_MS) return;
+      logger.warn('second signal: exiting now');
+      process.exit(1);
+    }
+    stoppingSince = Date.now();
+    clearInterval(orphanWatch);
+    logger.info({ signal }, 'stopping: finishing updates in flight');
+    try {
+      await server.close();
+      await bot.stop();
+      await parts.notifier?.stop();
+      await parts.maintenance?.stop();
+      await (parts.admin ?? (await adminBuild.catch(() => undefined)))?.close();
+      await db.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'unclean stop');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started by npm (`npm start`, `npm run start:prod`): if npm dies without passing a signal on
+  // (SIGKILL), the app would be left serving with nobody to stop it, so it stops itself.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.env.npm_lifecycle_event && process.ppid !== parent) void shutdown('parent exited');
+  }, 500);
+  orphanWatch.unref();
+
+  // The panel takes a moment to build. With long polling the bot takes updates meanwhile: after a
+  // restart, presses queued during the downtime are answered within Telegram's 15 s.
+  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger });
+  // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
+  adminBuild.catch(() => undefined);
+  const { transport } = config;
+  if (transport.mode === 'polling') {
+    await bot.startPolling();
+    logger.info('receiving updates by long polling');
+  }
+  const admin = await adminBuild;
+  parts.admin = admin;
+  if (stoppingSince !== undefined) return;
+  const webhook =
+    transport.mode === 'webhook'
+      ? {
+          path: webhookPath(transport.url),
+          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
+        }
+      : undefined;
+  const ping = () => pingDatabase(db.dataSource);
+  server.serve(createHttpApp({ config, logger, admin, ping, webhook }));
+  logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
+
+  if (transport.mode === 'webhook') {
+    await bot.setWebhook(transport.url, transport.secret);
+    logger.info('receiving updates by webhook');
+  }
+  const notifier = new Notifier({
+    services,
+    telegram: bot.telegram,
+    logger,
+    defaultLanguage: config.bot.defaultLanguage,
+  });
+  notifier.start();
+  parts.notifier = notifier;
+  const maintenance = createMaintenanceWorker({ services, logger });
+  maintenance.start();
+  parts.maintenance = maintenance;
+  logger.info('market-bot is running');
+}
