@@ -17,7 +17,8 @@ process.env.ADMIN_JS_SKIP_BUNDLE = 'true';
 const started = Date.now();
 const { default: AdminJS, ComponentLoader, Router } = await import('adminjs');
 const { componentsBundler, generateUserComponentEntry } = await import('adminjs/bundler');
-const { componentsDir, componentsHash, markFresh, registerComponents } = await import('../src/admin/bundle.js');
+const { componentsDir, componentsHash, markFresh, registerComponents } =
+  await import('../src/admin/bundle.js');
 const { compress, contentTag, panelAssetList, precompressedName } = await import('../src/admin/assets.js');
 
 fs.rmSync(out, { recursive: true, force: true });
