@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHarness as startBot, type Harness as BotHarness } from '../support/bot-harness.js';
+import { catalogues, type PanelLanguage } from '../../src/admin/locale/index.js';
 import { sql } from '../support/sql.js';
 import { PASSWORD, createStaff, createTelegramUser, startHarness, type Harness } from './support.js';
 
@@ -112,45 +113,86 @@ function inPage<A, R>(source: string): (arg: A) => R {
     }
   }, 60_000);
 
-  test('a shop created in the panel shows its key on the next page; a seller logs in with it', async () => {
-    await goto('/admin/resources/Shop/actions/new');
-    await page.waitForSelector('input[name="name"]');
-    // The form shows what will be saved: a new shop is active and does not update prices.
-    expect(await page.isChecked('input[name="isActive"]')).toBe(true);
-    expect(await page.isChecked('input[name="updatePrices"]')).toBe(false);
-    await page.fill('input[name="name"]', 'Browser Made Shop');
-    await page.fill('input[name="clientId"]', '4242');
-    await page.fill('input[name="vendorName"]', 'Vendor From The Panel');
-    await page.getByRole('button', { name: 'Save' }).click();
+  /**
+   * The Done-when flow, in one language: staff (whose browser asks for it) create a shop and read its
+   * key on the next page; a seller whose Telegram speaks it logs in with that key in the bot.
+   */
+  async function shopKeyFlow(language: PanelLanguage, sellerId: number): Promise<void> {
+    const t = catalogues[language];
+    const context = await browser.newContext({
+      locale: language === 'ru' ? 'ru-RU' : 'en-US',
+      viewport: { width: 1366, height: 768 },
+    });
+    const staff = await context.newPage();
+    staff.on('request', (r) => requests.push(r.url()));
+    staff.setDefaultTimeout(20_000);
+    try {
+      await staff.goto(`${h.base}/admin/login`, { waitUntil: 'domcontentloaded' });
+      await staff.fill('input[name="email"]', 'boss');
+      await staff.fill('input[name="password"]', PASSWORD);
+      await Promise.all([
+        staff.waitForURL(`${h.base}/admin`, { waitUntil: 'domcontentloaded' }),
+        staff.getByRole('button', { name: t.adminjs.components.Login.loginButton }).click(),
+      ]);
+      await staff.goto(`${h.base}/admin/resources/Shop/actions/new`, { waitUntil: 'domcontentloaded' });
+      await staff.waitForSelector('input[name="name"]');
+      // The form shows what will be saved: a new shop is active and does not update prices.
+      expect(await staff.isChecked('input[name="isActive"]')).toBe(true);
+      expect(await staff.isChecked('input[name="updatePrices"]')).toBe(false);
+      const name = `Browser Made Shop ${language}`;
+      await staff.fill('input[name="name"]', name);
+      await staff.fill('input[name="clientId"]', `4242${sellerId % 10}`);
+      await staff.fill('input[name="vendorName"]', 'Vendor From The Panel');
+      await staff.getByRole('button', { name: t.adminjs.buttons.save }).click();
 
-    await page.waitForSelector('[data-testid="api-key"]', { timeout: 20_000 });
-    expect(await page.locator('text=/does not have an action/').count()).toBe(0);
-    const key = (await page.textContent('[data-testid="api-key"]'))!.trim();
-    expect(key).toMatch(/^mk_/);
-    const shop = await h.services.shops.findByApiKey(key);
-    expect(shop).toMatchObject({ name: 'Browser Made Shop', isActive: true, updatePrices: false });
+      await staff.waitForSelector('[data-testid="api-key"]');
+      expect(await staff.locator('text=/does not have an action/').count()).toBe(0);
+      const key = (await staff.textContent('[data-testid="api-key"]'))!.trim();
+      expect(key).toMatch(/^mk_/);
+      const shop = await h.services.shops.findByApiKey(key);
+      expect(shop).toMatchObject({ name, isActive: true, updatePrices: false });
 
-    // Shown once: opening the page again does not show it.
-    await page.reload({ waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('text=/already shown/');
-    expect(await page.locator('[data-testid="api-key"]').count()).toBe(0);
+      // Shown once: opening the page again does not show it.
+      await staff.reload({ waitUntil: 'domcontentloaded' });
+      await staff.waitForSelector(`text=${t.adminjs.components.ApiKeyAction.alreadyShown}`);
+      expect(await staff.locator('[data-testid="api-key"]').count()).toBe(0);
 
-    // The seller types it in the bot (English).
-    const seller = bot.emulator.user({ id: 5_550_777, first_name: 'Ann', language_code: 'en' });
-    seller.send('/start');
-    await seller.waitForMessage('Choose a role', 15_000);
-    seller.pressKey((t) => t.btnSeller);
-    await seller.waitForMessage(/API key/, 15_000);
-    seller.send(key);
-    const menu = await seller.waitForMessage('✅ You are logged in as Seller.', 15_000);
-    expect(menu.buttons.flat()).toContain(seller.label((t) => t.btnShopList));
-    const linked = await sql<{ n: string }>(
-      h,
-      `SELECT count(*)::text AS n FROM shop_links l JOIN telegram_users u ON u.id = l.telegram_user_id
-       WHERE u.telegram_id = $1 AND l.shop_id = $2`,
-      [seller.id, shop!.id],
-    );
-    expect(linked[0]!.n).toBe('1');
+      // The seller types it in the bot, in the same language.
+      const seller = bot.emulator.user({ id: sellerId, first_name: 'Ann', language_code: language });
+      seller.send('/start');
+      await seller.waitForMessage(
+        seller.label((b) => b.chooseRole),
+        15_000,
+      );
+      seller.pressKey((b) => b.btnSeller);
+      await seller.waitForMessage(
+        seller.label((b) => b.enterApiKey),
+        15_000,
+      );
+      seller.send(key);
+      const menu = await seller.waitForMessage(
+        seller.label((b) => b.loggedInSeller),
+        15_000,
+      );
+      expect(menu.buttons.flat()).toContain(seller.label((b) => b.btnShopList));
+      const linked = await sql<{ n: string }>(
+        h,
+        `SELECT count(*)::text AS n FROM shop_links l JOIN telegram_users u ON u.id = l.telegram_user_id
+         WHERE u.telegram_id = $1 AND l.shop_id = $2`,
+        [seller.id, shop!.id],
+      );
+      expect(linked[0]!.n).toBe('1');
+    } finally {
+      await context.close();
+    }
+  }
+
+  test('a shop created in the panel shows its key on the next page; a seller logs in with it (English)', async () => {
+    await shopKeyFlow('en', 5_550_777);
+  }, 90_000);
+
+  test('the same in Russian: the panel and the bot in Russian', async () => {
+    await shopKeyFlow('ru', 5_550_778);
   }, 90_000);
 
   test('an unticked "Is Active" on the create form saves an inactive shop', async () => {
