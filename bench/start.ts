@@ -134,7 +134,11 @@ async function main(): Promise<void> {
   };
   const prod = ['dist/src/main.js'];
   const dev = ['--import', 'tsx', 'src/main.ts'];
-  const prodEnv = { NODE_ENV: 'production', SESSION_SECRET: randomBytes(32).toString('hex') };
+  const prodEnv = {
+    NODE_ENV: 'production',
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    AUDIT_KEY: randomBytes(32).toString('hex'),
+  };
   const lines: string[] = [];
   try {
     for (const store of stores) {
