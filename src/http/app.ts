@@ -1,9 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { AdminPanel } from '../admin/types.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { bindPort, type BoundServer } from './listen.js';
 
 export interface HttpAppDeps {
   config: Config;
@@ -64,26 +63,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   return app;
 }
 
-export interface RunningServer {
-  port: number;
-  close(): Promise<void>;
-}
+export type RunningServer = Pick<BoundServer, 'port' | 'close'>;
 
-/** Listens on `port` (0: any free port) and resolves with the port taken; close() also ends idle keep-alive sockets. */
-export function startHttpServer(app: Express, port: number, host?: string): Promise<RunningServer> {
-  const server = createServer(app);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve({
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            server.close((err) => (err ? fail(err) : done()));
-            server.closeIdleConnections();
-          }),
-      });
-    });
-  });
+/** Listens on `port` (0: any free port) with the app (the tests' and benchmarks' way; main binds first). */
+export async function startHttpServer(app: Express, port: number, host?: string): Promise<RunningServer> {
+  const server = await bindPort(port, host);
+  server.serve(app);
+  return server;
 }

@@ -5,19 +5,15 @@
  * page's wording; no request leaving the machine; lists that fit the screen.
  * Skipped, with a message, when /usr/bin/chromium is absent (CI installs it).
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { startHarness as startBot, type Harness as BotHarness } from '../support/bot-harness.js';
 import { catalogues, type PanelLanguage } from '../../src/admin/locale/index.js';
 import { sql } from '../support/sql.js';
 import { PASSWORD, createStaff, createTelegramUser, startHarness, type Harness } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM);
-if (!available) {
-  console.warn(`browser-flows.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
+const available = chromiumAvailable('browser-flows.test.ts');
 
 /** The theme's error colours (MessageBox "danger"): a confirmation or a success must not wear them. */
 const ERROR_COLOURS = ['rgb(249, 229, 231)', 'rgb(194, 0, 18)', 'rgb(157, 6, 22)'];
@@ -62,19 +58,7 @@ function inPage<A, R>(source: string): (arg: A) => R {
     bot = await startBot({ DEFAULT_LANGUAGE: 'en' });
     h = await startHarness({ db: bot.db });
     await createStaff(h, { username: 'boss', isSuperuser: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('request', (r) => requests.push(r.url()));

@@ -9,13 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { en, type Catalogue } from '../../src/admin/locale/en.js';
 import { ru } from '../../src/admin/locale/ru.js';
 import { PASSWORD, createStaff, createTelegramUser, startHarness, type Harness } from './support.js';
 import { sql } from '../support/sql.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.resolve('docs/screenshots');
 /** The pages whose Russian screenshots the README shows. */
 const SCREENSHOTS = [
@@ -29,10 +29,7 @@ const SCREENSHOTS = [
   'audit-log',
   'account',
 ];
-const available = fs.existsSync(CHROMIUM);
-if (!available) {
-  console.warn(`browser-locale.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
+const available = chromiumAvailable('browser-locale.test.ts');
 
 /** Every text of a catalogue's browser part (AdminJS's vocabulary and the resources' names). */
 function texts(catalogue: Catalogue): string[] {
@@ -116,17 +113,7 @@ async function visibleLines(page: Page): Promise<string[]> {
     // 21:30 UTC: 00:30 the next day in Moscow (the default PANEL_TIME_ZONE).
     await sql(h, `UPDATE shops SET created_at = '2026-01-15T21:30:00Z' WHERE id = $1`, [shopId]);
     fs.mkdirSync(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -4,9 +4,9 @@
  * Telegram emulator. (The screenshots of docs/screenshots/ are browser-locale.test.ts's, in Russian.)
  * Skipped, with a message, when /usr/bin/chromium is absent (CI installs it).
  */
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { Telegram } from 'telegraf';
 import { createLogger } from '../../src/logger.js';
 import { Notifier } from '../../src/workers/notifier.js';
@@ -14,11 +14,7 @@ import { TelegramEmulator } from '../emulator/emulator.js';
 import { PASSWORD, createStaff, startHarness, type Harness } from './support.js';
 import { sql } from '../support/sql.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = fs.existsSync(CHROMIUM);
-if (!available) {
-  console.warn(`browser.test.ts skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
-}
+const available = chromiumAvailable('browser.test.ts');
 
 (available ? describe : describe.skip)('the back office in a browser', () => {
   let h: Harness;
@@ -32,19 +28,7 @@ if (!available) {
     await createStaff(h, { username: 'clerk' });
     emulator = new TelegramEmulator({ rateLimit: false });
     await emulator.start();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (e) => errors.push(e.message));
     if (process.env.DEBUG_BROWSER) {
