@@ -10,39 +10,29 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createAdmin } from '../src/admin/index.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase, runMigrations, type Database } from '../src/db/data-source.js';
 import { createHttpApp, startHttpServer } from '../src/http/app.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services/index.js';
+import { onServer } from '../test/support/sql.js';
 
 const ROWS = Number(process.env.ROWS ?? 100_000);
 const RUNS = Number(process.env.RUNS ?? 20);
 const WARMUP = 3;
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 async function open(): Promise<{ db: Database; label: string; drop?: () => Promise<void> }> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) return { db: await openDatabase({}), label: 'embedded PGlite' };
   const name = `mbbench_${randomBytes(4).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+  await onServer(`CREATE DATABASE ${name}`, [], serverUrl);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     db: await openDatabase({ databaseUrl: url.toString() }),
     label: 'PostgreSQL server',
-    drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: async () => void (await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, [], serverUrl)),
   };
 }
 

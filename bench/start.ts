@@ -19,22 +19,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { TelegramEmulator } from '../test/emulator/emulator.js';
+import { onServer } from '../test/support/sql.js';
 import { freePort } from '../test/process/support.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 interface Started {
   child: ChildProcess;
@@ -117,13 +107,13 @@ async function main(): Promise<void> {
   ];
   if (serverUrl) {
     const name = `mbbench_${randomBytes(4).toString('hex')}`;
-    await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
+    await onServer(`CREATE DATABASE ${name}`, [], serverUrl);
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     stores.push({
       label: 'PostgreSQL',
       env: { DATABASE_URL: url.toString(), DATA_DIR: path.join(scratch, 'pg-data') },
-      drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      drop: async () => void (await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`, [], serverUrl)),
     });
   }
   const common = {
