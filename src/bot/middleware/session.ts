@@ -11,7 +11,7 @@ export function session(store: SessionStorage<SessionData>): {
   load: MiddlewareFn<BotContext>;
   save: MiddlewareFn<BotContext>;
 } {
-  /** The session as read, per update: what `save` compares with ('null' when it couldn't be read). */
+  /** The session as read, per update: what `save` compares with (none when it couldn't be read). */
   const loaded = new WeakMap<BotContext, string>();
   const keyOf = (ctx: BotContext) => `u:${ctx.from?.id}`;
   return {
@@ -24,9 +24,10 @@ export function session(store: SessionStorage<SessionData>): {
       try {
         await next();
       } finally {
-        const before = loaded.get(ctx) ?? 'null';
+        const before = loaded.get(ctx);
         const after = JSON.stringify(ctx.session);
-        if (after !== before) {
+        // A session that could not be read is neither saved over nor deleted: the store just failed.
+        if (before !== undefined && after !== before) {
           const key = keyOf(ctx);
           await (after === '{}' ? store.delete(key) : store.set(key, ctx.session)).catch((err: unknown) =>
             ctx.deps.logger.error({ err }, 'could not save the session'),
