@@ -1,4 +1,4 @@
-import { createAdmin, loadPanel, type AdminPanel } from './admin/index.js';
+import { createAdmin, loadPanel } from './admin/index.js';
 import { createBot, SESSION_TTL_MS, type SessionData } from './bot/index.js';
 import { webhookHandler, webhookPath } from './bot/webhook.js';
 import type { Config } from './config.js';
@@ -42,7 +42,6 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
 
   // From here on a signal takes the one shutdown path, whatever has started by then.
   const parts: {
-    admin?: AdminPanel;
     notifier?: Notifier;
     maintenance?: ReturnType<typeof createMaintenanceWorker>;
   } = {};
@@ -63,7 +62,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
       await bot.stop();
       await parts.notifier?.stop();
       await parts.maintenance?.stop();
-      await (parts.admin ?? (await adminBuild.catch(() => undefined)))?.close();
+      await (await adminBuild.catch(() => undefined))?.close();
       await db.close();
       logger.info('stopped');
       process.exit(0);
@@ -93,7 +92,6 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     logger.info('receiving updates by long polling');
   }
   const admin = await adminBuild;
-  parts.admin = admin;
   if (stoppingSince !== undefined) return;
   const webhook =
     transport.mode === 'webhook'

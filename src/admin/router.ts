@@ -21,9 +21,6 @@ import { panelRequestGuard } from './requests.js';
 import { panelSession } from './session.js';
 import type { AdminServices } from './types.js';
 
-export { lockoutMessage } from './login.js';
-export { SESSION_COOKIE, SESSION_MAX_AGE_MS } from './session.js';
-
 export interface PanelRouterDeps {
   admin: AdminJS;
   services: Pick<AdminServices, 'auth' | 'limiter' | 'staff'>;

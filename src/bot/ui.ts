@@ -22,11 +22,15 @@ function extra(screen: Screen) {
   };
 }
 
-/** Sends a screen as a new message. */
-export async function reply(ctx: ChatContext, given: Screen): Promise<number | undefined> {
-  const screen = fitted(given);
+/** Sends a screen already fitted as a new message. */
+async function send(ctx: ChatContext, screen: Screen): Promise<number | undefined> {
   const msg = await ctx.telegram.sendMessage(ctx.chat.id, screen.text, extra(screen));
   return msg.message_id;
+}
+
+/** Sends a screen as a new message. */
+export function reply(ctx: ChatContext, given: Screen): Promise<number | undefined> {
+  return send(ctx, fitted(given));
 }
 
 /**
@@ -38,7 +42,7 @@ export async function show(ctx: ChatContext, given: Screen): Promise<void> {
   const screen = fitted(given);
   const message = ctx.callbackQuery?.message;
   if (!message) {
-    await reply(ctx, screen);
+    await send(ctx, screen);
     return;
   }
   try {
@@ -52,7 +56,7 @@ export async function show(ctx: ChatContext, given: Screen): Promise<void> {
   } catch (err) {
     if (isNotModified(err)) return;
     if (isUneditable(err)) {
-      await reply(ctx, screen);
+      await send(ctx, screen);
       return;
     }
     throw err;
@@ -63,14 +67,14 @@ export async function show(ctx: ChatContext, given: Screen): Promise<void> {
 export async function replace(ctx: ChatContext, messageId: number | undefined, given: Screen): Promise<void> {
   const screen = fitted(given);
   if (messageId === undefined) {
-    await reply(ctx, screen);
+    await send(ctx, screen);
     return;
   }
   try {
     await ctx.telegram.editMessageText(ctx.chat.id, messageId, undefined, screen.text, extra(screen));
   } catch (err) {
     if (isNotModified(err)) return;
-    if (isUneditable(err)) await reply(ctx, screen);
+    if (isUneditable(err)) await send(ctx, screen);
     else throw err;
   }
 }
