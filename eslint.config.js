@@ -76,7 +76,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**', 'src/emulator/**'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -18,7 +18,7 @@ import { SessionStore } from '../src/db/session-store.js';
 import { createLogger } from '../src/logger.js';
 import { createServices } from '../src/services/index.js';
 import { apiKeyPrefix, hashApiKey } from '../src/services/secrets.js';
-import { TelegramEmulator } from '../test/emulator/emulator.js';
+import { TelegramEmulator } from '../src/emulator/emulator.js';
 import { botTexts, type BotUser, type Texts } from '../test/support/texts.js';
 
 const { values } = parseArgs({

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { TelegramEmulator } from '../test/emulator/emulator.js';
+import { TelegramEmulator } from '../src/emulator/emulator.js';
 import { onServer } from '../test/support/sql.js';
 import { freePort } from '../test/process/support.js';
 

@@ -10,7 +10,7 @@ import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { Telegram } from 'telegraf';
 import { createLogger } from '../../src/logger.js';
 import { Notifier } from '../../src/workers/notifier.js';
-import { TelegramEmulator } from '../emulator/emulator.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
 import { PASSWORD, createStaff, startHarness, type Harness } from './support.js';
 import { sql } from '../support/sql.js';
 

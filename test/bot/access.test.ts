@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PressResult } from '../emulator/emulator.js';
+import type { PressResult } from '../../src/emulator/emulator.js';
 import type { BotUser } from '../support/texts.js';
 import {
   answerCounts,

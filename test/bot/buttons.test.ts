@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { LabelPicker } from '../emulator/emulator.js';
+import type { LabelPicker } from '../../src/emulator/emulator.js';
 import type { BotUser, Texts } from '../support/texts.js';
 import {
   linkedShopIds,

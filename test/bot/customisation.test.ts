@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
-import type { EmulatorOptions } from '../emulator/emulator.js';
+import type { EmulatorOptions } from '../../src/emulator/emulator.js';
 import { newUser, startHarness, type Harness } from '../support/bot-harness.js';
 
 /**

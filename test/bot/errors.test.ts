@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { errorReport } from '../../src/bot/errors.js';
 import type { BotContext } from '../../src/bot/context.js';
-import type { GroupChat } from '../emulator/emulator.js';
+import type { GroupChat } from '../../src/emulator/emulator.js';
 import type { BotUser } from '../support/texts.js';
-import { parseHtml } from '../emulator/html.js';
+import { parseHtml } from '../../src/emulator/html.js';
 import {
   newUser,
   seedAdmin,

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
-import type { GroupChat } from '../emulator/emulator.js';
+import type { GroupChat } from '../../src/emulator/emulator.js';
 import type { BotUser } from '../support/texts.js';
 import { newUser, seedShop, sql, startHarness, userRow, type Harness } from '../support/bot-harness.js';
 

@@ -9,7 +9,7 @@ import {
 } from '../support/bot-harness.js';
 import { catalogues } from '../../src/bot/texts/index.js';
 import { fitted } from '../../src/bot/ui.js';
-import type { InlineKeyboardButton } from '../emulator/types.js';
+import type { InlineKeyboardButton } from '../../src/emulator/types.js';
 import type { BotUser, Texts } from '../support/texts.js';
 
 /**

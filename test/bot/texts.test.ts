@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { catalogues, type Texts } from '../../src/bot/texts/index.js';
-import { parseHtml } from '../emulator/html.js';
+import { parseHtml } from '../../src/emulator/html.js';
 
 /** Both catalogues complete, and no text can pass Telegram's limits whatever the user data. */
 describe('text catalogues', () => {

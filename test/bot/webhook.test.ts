@@ -8,7 +8,7 @@ import { SessionStore } from '../../src/db/session-store.js';
 import { createHttpApp, startHttpServer, type RunningServer } from '../../src/http/app.js';
 import { createLogger } from '../../src/logger.js';
 import { createServices } from '../../src/services/index.js';
-import { TelegramEmulator } from '../emulator/emulator.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
 import { botTexts, type Texts } from '../support/texts.js';
 import { newUserId, TOKEN } from '../support/bot-harness.js';
 import { createTestDatabase, type Database } from '../support/db.js';

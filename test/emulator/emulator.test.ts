@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { TelegramEmulator, type TgUpdate } from './emulator.js';
-import { parseHtml, validateHtml } from './html.js';
+import { TelegramEmulator, type TgUpdate } from '../../src/emulator/emulator.js';
+import { parseHtml, validateHtml } from '../../src/emulator/html.js';
 
 interface ApiAnswer {
   status: number;

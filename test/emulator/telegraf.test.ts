@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { Markup, Telegraf } from 'telegraf';
-import { TelegramEmulator } from './emulator.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
 
 /** The emulator as the real bot stack sees it: Telegraf 4.16.3 over HTTP, polling and webhook. */
 let emu: TelegramEmulator;

@@ -8,7 +8,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator, type BotMessageView } from '../emulator/emulator.js';
+import { TelegramEmulator, type BotMessageView } from '../../src/emulator/emulator.js';
 import { HttpClient } from '../support/http-client.js';
 import { botTexts, type BotUser, type Texts } from '../support/texts.js';
 import {

@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator, type CallRecord, type TestUser } from '../emulator/emulator.js';
+import { TelegramEmulator, type CallRecord, type TestUser } from '../../src/emulator/emulator.js';
 import {
   createStore,
   freePort,

@@ -7,7 +7,7 @@
  * paragraph quotes them.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator, type CallRecord, type TestUser } from '../emulator/emulator.js';
+import { TelegramEmulator, type CallRecord, type TestUser } from '../../src/emulator/emulator.js';
 import {
   createStore,
   freePort,

@@ -8,7 +8,12 @@
  * that chat once with 429 retry_after N, and the bot waits N seconds before it tries again.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator, type CallRecord, type TestUser, type TgUpdate } from '../emulator/emulator.js';
+import {
+  TelegramEmulator,
+  type CallRecord,
+  type TestUser,
+  type TgUpdate,
+} from '../../src/emulator/emulator.js';
 import {
   createStore,
   freePort,

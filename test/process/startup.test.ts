@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator } from '../emulator/emulator.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
 import { AppProcess, freePort } from './support.js';
 
 const PG = process.env.TEST_DATABASE_URL;

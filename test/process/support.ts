@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { TelegramEmulator } from '../emulator/emulator.js';
+import type { TelegramEmulator } from '../../src/emulator/emulator.js';
 import { createTestDatabase } from '../support/db.js';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

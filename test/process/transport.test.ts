@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { TelegramEmulator } from '../emulator/emulator.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
 import { AppProcess, createStore, freePort, withOutput, type Store } from './support.js';
 
 const WEBHOOK_URL = 'https://bot.example.test/telegram/hook';

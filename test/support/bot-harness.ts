@@ -10,7 +10,7 @@ import {
   type EmulatorOptions,
   type InlineKeyboardMarkup,
   type TestUserInfo,
-} from '../emulator/emulator.js';
+} from '../../src/emulator/emulator.js';
 import { createTestDatabase, type Database } from './db.js';
 import { sql } from './sql.js';
 import { botTexts, type BotUser, type Texts } from './texts.js';

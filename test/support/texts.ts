@@ -3,7 +3,7 @@
  * own language (`u.pressKey((t) => t.btnShopList)`), so rewording a button breaks no test.
  */
 import { textsFor, type Language, type Texts } from '../../src/bot/texts/index.js';
-import type { TestUser } from '../emulator/emulator.js';
+import type { TestUser } from '../../src/emulator/emulator.js';
 
 export type { Texts };
 
