@@ -89,6 +89,21 @@ export class TestUser<T = unknown> {
     return userMessage(this.s, this.state, this.info, fields, 'photo');
   }
 
+  /** A file sent as a document: its description only, the bytes stay with the user. */
+  sendDocument(
+    file: { file_name: string; mime_type?: string; file_size?: number },
+    caption?: string,
+  ): TgMessage {
+    const id = randomBytes(8).toString('hex');
+    const document = {
+      file_id: `BQACAgIAAxkBAAE${id}`,
+      file_unique_id: `AgAD${id}`,
+      ...file,
+    };
+    const fields = { document, ...(caption !== undefined ? { caption } : {}) };
+    return userMessage(this.s, this.state, this.info, fields, 'document');
+  }
+
   /** The catalogue text `pick` chooses, in this user's language (needs the emulator's `texts`). */
   label(pick: LabelPicker<T>): string {
     if (!this.texts)
@@ -230,6 +245,9 @@ export class TestUser<T = unknown> {
     const a = await answer;
     if (!a) return { ok: false, timedOut: true, preCheckoutQueryId: id };
     if (!a.ok) return { ok: false, errorMessage: a.error_message, preCheckoutQueryId: id };
+    if (opts.declineCard) {
+      return { ok: false, declined: true, errorMessage: 'Your card was declined.', preCheckoutQueryId: id };
+    }
     const chargeId = opts.chargeId ?? nextChargeId(this.s);
     const providerChargeId = opts.providerChargeId ?? `provider_${chargeId}`;
     const successful_payment = {

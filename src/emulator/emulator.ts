@@ -25,6 +25,7 @@ import type { EmulatorOptions, FailNextOptions, TestUserInfo, WebhookState } fro
 import { clone } from './params.js';
 import { listen } from './server.js';
 import { settle } from './settle.js';
+import { transcript, type TranscriptMessage } from './transcript.js';
 import { EmulatorState, type EmulatorEvents } from './state.js';
 import type {
   ApiErrorSpec,
@@ -39,6 +40,7 @@ export * from './types.js';
 export * from './options.js';
 export { ApiError, DESCRIPTIONS } from './errors.js';
 export { GroupChat, TestUser, type LabelPicker } from './actors.js';
+export type { TranscriptMessage } from './transcript.js';
 
 export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> {
   private readonly s: EmulatorState;
@@ -174,6 +176,11 @@ export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> 
   botMessages(chatId: number): BotMessageView[] {
     const chat = this.s.chats.get(chatId);
     return chat ? chat.botMessages.map(view) : [];
+  }
+
+  /** Every message of a chat, the user's and the bot's, in order and current state (a client's view). */
+  transcript(chatId: number): TranscriptMessage[] {
+    return transcript(this.s.chats.get(chatId));
   }
 
   /** Fails the next `times` (default 1) calls of `method` (optionally only those for one chat). */

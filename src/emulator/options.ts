@@ -60,6 +60,11 @@ export interface PayOptions {
   providerChargeId?: string;
   /** Real ms to wait for answerPreCheckoutQuery. Default: preCheckoutTtlMs. */
   timeoutMs?: number;
+  /**
+   * The provider declines the card after the bot accepted the pre-checkout query, as a payment
+   * provider does: no `successful_payment` reaches the bot.
+   */
+  declineCard?: boolean;
 }
 
 export interface PayResult {
@@ -67,6 +72,8 @@ export interface PayResult {
   errorMessage?: string;
   /** The bot never answered the pre_checkout_query in time. */
   timedOut?: boolean;
+  /** The bot accepted, then the provider declined the card (PayOptions.declineCard). */
+  declined?: boolean;
   chargeId?: string;
   providerChargeId?: string;
   preCheckoutQueryId: string;

@@ -29,7 +29,7 @@ export interface StoredMessage {
   chat: ChatState;
   message: TgMessage;
   fromBot: boolean;
-  kind: 'text' | 'invoice' | 'sticker' | 'photo' | 'successful_payment';
+  kind: 'text' | 'invoice' | 'sticker' | 'photo' | 'document' | 'successful_payment';
   /** Emulator clock, ms. */
   createdAt: number;
   html?: string;

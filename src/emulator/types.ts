@@ -52,6 +52,15 @@ export interface TgSuccessfulPayment {
   provider_payment_charge_id: string;
 }
 
+/** A file a user sent as a document (the emulator keeps its description, not its bytes). */
+export interface TgUserDocument {
+  file_id: string;
+  file_unique_id: string;
+  file_name?: string;
+  mime_type?: string;
+  file_size?: number;
+}
+
 export interface TgMessage {
   message_id: number;
   from?: TgUser;
@@ -61,11 +70,13 @@ export interface TgMessage {
   text?: string;
   entities?: MessageEntity[];
   caption?: string;
+  caption_entities?: MessageEntity[];
   reply_markup?: ReplyMarkup;
   invoice?: TgInvoice;
   successful_payment?: TgSuccessfulPayment;
   sticker?: Record<string, unknown>;
   photo?: Record<string, unknown>[];
+  document?: TgUserDocument;
 }
 
 export interface TgCallbackQuery {
@@ -161,7 +172,7 @@ export interface BotMessageView {
 export interface UserMessageView {
   message_id: number;
   chat_id: number;
-  kind: 'text' | 'sticker' | 'photo' | 'successful_payment';
+  kind: 'text' | 'sticker' | 'photo' | 'document' | 'successful_payment';
   text?: string;
   deleted: boolean;
   edits: number;

@@ -1,0 +1,95 @@
+/**
+ * The web chat's one page. Its words are filled in by the script in the chosen language (elements
+ * with data-t); what is here is the English fallback. Nothing on it is loaded from another site.
+ */
+import { createHash } from 'node:crypto';
+import type { WebAssets } from './assets.js';
+
+const tag = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 10);
+
+export function page(assets: WebAssets): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>market-bot sandbox</title>
+<link rel="stylesheet" href="/demo/app.css?v=${tag(assets.styles)}">
+<script defer src="/demo/app.js?v=${tag(assets.script)}"></script>
+</head>
+<body>
+<a class="skip" href="#composer-text" data-t="skip">Skip to the message box</a>
+<header class="bar">
+  <p class="sandbox"><strong data-t="sandbox">Sandbox</strong> <span data-t="sandboxNote">Everything here is made up: a Telegram stand-in, demo data, a fake payment provider.</span></p>
+  <form class="who" id="who">
+    <label for="persona" data-t="persona">Who are you</label>
+    <select id="persona" name="persona"></select>
+    <fieldset class="lang">
+      <legend data-t="language">Telegram language</legend>
+      <label><input type="radio" name="lang" value="ru"> RU</label>
+      <label><input type="radio" name="lang" value="en"> EN</label>
+    </fieldset>
+  </form>
+  <p class="panel-link">
+    <a id="panel-link" href="/admin" target="_blank" rel="noopener" data-t="openPanel">Open the panel</a>
+    <span id="panel-creds"></span>
+  </p>
+</header>
+<main class="panes">
+  <section class="chat" aria-labelledby="chat-title">
+    <header class="chat-head">
+      <span class="avatar" aria-hidden="true">M</span>
+      <div>
+        <h1 id="chat-title">Market Bot</h1>
+        <p id="chat-sub" class="muted" data-t="botLabel">bot</p>
+      </div>
+    </header>
+    <details class="hints" id="hints">
+      <summary data-t="hints">What to type</summary>
+      <p id="hint-intro"></p>
+      <dl id="secrets"></dl>
+    </details>
+    <ol id="messages" class="messages" aria-live="polite" aria-relevant="additions text" aria-label="Messages" tabindex="0"></ol>
+    <noscript><p class="empty">The web chat needs JavaScript.</p></noscript>
+    <div id="toast" class="toast" role="status" aria-live="assertive" hidden></div>
+    <ul id="commands" class="commands" hidden></ul>
+    <form id="composer" class="composer" autocomplete="off">
+      <button type="button" id="menu-button" class="menu-button" aria-expanded="false" aria-controls="commands" data-t="menu">Menu</button>
+      <input type="file" id="file" class="visually-hidden">
+      <label for="file" class="attach" tabindex="0" role="button"><span aria-hidden="true">📎</span><span class="visually-hidden" data-t="attach">Send a photo or a document</span></label>
+      <label for="composer-text" class="visually-hidden" data-t="message">Message</label>
+      <textarea id="composer-text" rows="1" maxlength="4096" placeholder="Message"></textarea>
+      <button type="submit" class="send" data-t="send">Send</button>
+    </form>
+  </section>
+  <section class="operator" aria-labelledby="operator-title">
+    <h2 id="operator-title" data-t="operatorTitle">Support desk: the operator's side</h2>
+    <p data-t="operatorWaits">This pane waits for the support desk. When it is built, its forum (one topic per seller) shows here, and you answer sellers as an operator.</p>
+  </section>
+</main>
+<dialog id="alert" aria-labelledby="alert-text">
+  <form method="dialog">
+    <p id="alert-text"></p>
+    <button value="ok">OK</button>
+  </form>
+</dialog>
+<dialog id="payment" aria-labelledby="payment-title">
+  <form id="payment-form">
+    <h2 id="payment-title"></h2>
+    <p id="payment-what"></p>
+    <p id="payment-sum" class="sum"></p>
+    <label for="card" data-t="card">Card number</label>
+    <input id="card" name="card" inputmode="numeric" autocomplete="off" required>
+    <p class="muted" id="card-hint"></p>
+    <p id="payment-result" role="alert"></p>
+    <div class="actions">
+      <button type="button" id="payment-cancel" data-t="cancel">Cancel</button>
+      <button type="submit" id="payment-pay" class="primary"></button>
+    </div>
+  </form>
+</dialog>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,51 @@
+/**
+ * The sandbox's data, loaded at every start into the demo's own database: the demo fixture (loaddata,
+ * idempotent), and the fixture's people as Telegram users who can log in. They start active and signed
+ * out, so they log in with their key or password like anyone, while a new user (NEW_USERS_ACTIVE is off
+ * in the sandbox) has to pay the subscription first.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loaddata } from '../cli/commands/loaddata.js';
+import type { Config } from '../config.js';
+import { openDatabase } from '../db/data-source.js';
+import { createServices } from '../services/index.js';
+import { PERSONAS } from './personas.js';
+
+export const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/demo.json');
+
+/** Connects to the running app's embedded database (DATA_DIR/server.json) and loads the sandbox's data. */
+export async function seed(config: Config): Promise<void> {
+  const db = await openDatabase({ dataDir: config.dataDir, poolSize: 2 });
+  try {
+    const services = createServices(db.dataSource, {
+      ...config,
+      subscription: { ...config.subscription, newUsersActive: true },
+    });
+    const problems: string[] = [];
+    const code = await loaddata(
+      { services, dataSource: db.dataSource, out: () => undefined, err: (line) => problems.push(line) },
+      [FIXTURE],
+    );
+    if (code !== 0) throw new Error(`the demo fixture did not load: ${problems.join(' ')}`);
+    for (const persona of Object.values(PERSONAS)) {
+      const telegramId = persona.telegramId;
+      if (telegramId === undefined || (await services.users.findByTelegramId(telegramId))) continue;
+      await services.users.upsertFromLogin(
+        undefined,
+        {
+          telegramId,
+          chatId: telegramId,
+          firstName: persona.firstName.ru,
+          ...(persona.username ? { username: persona.username } : {}),
+          languageCode: 'ru',
+        },
+        'seller',
+        null,
+      );
+      await services.users.signOut(telegramId);
+    }
+  } finally {
+    await db.close();
+  }
+}
