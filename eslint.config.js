@@ -76,6 +76,25 @@ export default tseslint.config(
     },
   },
   {
+    // The emulator ships for the sandbox only: the app's own code never reaches it, so the
+    // production entry (start:prod) loads none of it (test/demo/production-graph.test.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['src/demo/**', 'src/emulator/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/emulator', '**/emulator/*', '**/emulator/**', '**/demo', '**/demo/**'],
+              message: 'Only the sandbox (src/demo) uses the Bot API emulator and the demo code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**', 'scripts/**', 'src/cli/**', 'src/emulator/**'],
     rules: { 'no-console': 'off' },
   },
