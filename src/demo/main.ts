@@ -152,8 +152,8 @@ async function main(argv: string[]): Promise<void> {
       }
       chat(req, res);
     });
-    await startApp(config, log, gated);
     await seed(config);
+    await startApp(config, log, gated);
     ready = true;
     process.stdout.write(`${banner(config, host, server.port, (performance.now() - started) / 1000)}\n`);
   } catch (err) {

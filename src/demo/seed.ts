@@ -8,16 +8,23 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loaddata } from '../cli/commands/loaddata.js';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/data-source.js';
+import { openDatabase, runMigrations } from '../db/data-source.js';
 import { createServices } from '../services/index.js';
+import { checkDataDir } from '../startup.js';
 import { PERSONAS } from './personas.js';
 
 export const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/demo.json');
 
-/** Connects to the running app's embedded database (DATA_DIR/server.json) and loads the sandbox's data. */
+/**
+ * Opens the demo's embedded database, migrates it and loads the sandbox's data, then closes it, before
+ * the app starts. (Not from beside the running app: a second DataSource in the process would take
+ * the entities over from the app's, which the panel's adapter reaches them through.)
+ */
 export async function seed(config: Config): Promise<void> {
+  await checkDataDir(config.dataDir);
   const db = await openDatabase({ dataDir: config.dataDir, poolSize: 2 });
   try {
+    await runMigrations(db.dataSource);
     const services = createServices(db.dataSource, {
       ...config,
       subscription: { ...config.subscription, newUsersActive: true },

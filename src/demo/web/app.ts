@@ -290,11 +290,11 @@ function bubble(m: Message): HTMLElement {
       img.src = preview;
       img.alt = m.text ?? w().photo;
       box.append(img);
-    } else box.append(el('p', 'file', `🖼 ${w().photo} ${m.photo.width}×${m.photo.height}`));
+    } else box.append(el('p', 'file', `${w().photo} ${m.photo.width}×${m.photo.height}`));
   }
   if (m.document) {
     box.append(
-      el('p', 'file', `📄 ${m.document.file_name ?? w().document} ${size(m.document.file_size)}`.trim()),
+      el('p', 'file', `${w().document}: ${m.document.file_name ?? ''} ${size(m.document.file_size)}`.trim()),
     );
   }
   if (m.invoice) {
@@ -589,6 +589,9 @@ async function become(): Promise<void> {
     listen();
   }
   document.title = `${me.firstName} · market-bot sandbox`;
+  // Who this tab is now (tests wait for it before typing).
+  document.body.dataset.persona = state.persona;
+  document.body.dataset.lang = state.lang;
 }
 
 function listen(): void {
