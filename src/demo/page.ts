@@ -56,8 +56,8 @@ export function page(assets: WebAssets): string {
     <ul id="commands" class="commands" hidden></ul>
     <form id="composer" class="composer" autocomplete="off">
       <button type="button" id="menu-button" class="menu-button" aria-expanded="false" aria-controls="commands"><span class="slash" aria-hidden="true">/</span><span class="menu-label" data-t="menu">Menu</span></button>
-      <input type="file" id="file" class="visually-hidden">
-      <label for="file" class="attach" tabindex="0" role="button"><svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg><span class="visually-hidden" data-t="attach">Send a photo or a document</span></label>
+      <input type="file" id="file" class="visually-hidden file-input">
+      <label for="file" class="attach"><svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg><span class="visually-hidden" data-t="attach">Send a photo or a document</span></label>
       <label for="composer-text" class="visually-hidden" data-t="message">Message</label>
       <textarea id="composer-text" rows="1" maxlength="4096" placeholder="Message"></textarea>
       <button type="submit" class="send" data-t="send">Send</button>

@@ -180,6 +180,17 @@ run('npm run demo, in a browser', () => {
         );
         expect(records.map((r) => [r.params.slug, r.params.isActive])).toEqual([['domashniy-uyut', false]]);
         await panel.close();
+
+        // An alert, as Telegram shows one (unlinking a shop answers with one).
+        await say(page, '/menu');
+        await press(page, '➖ Unlink shop ➖');
+        await press(page, 'Домашний уют');
+        await press(page, 'Yes');
+        const alert = page.locator('#alert');
+        await alert.waitFor();
+        expect(await page.textContent('#alert-text')).toBe('Shop “Домашний уют” unlinked.');
+        await page.keyboard.press('Enter');
+        await alert.waitFor({ state: 'hidden' });
       }),
     120_000,
   );

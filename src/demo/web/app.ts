@@ -169,6 +169,8 @@ const state = {
   /** Photos this tab sent: shown from the file itself (the emulator keeps no bytes). */
   previews: new Map<number, string>(),
   invoice: undefined as Message | undefined,
+  /** The chat as last streamed. */
+  last: undefined as Message[] | undefined,
 };
 const w = (): Words => T[state.lang];
 
@@ -350,6 +352,7 @@ function keyButton(m: Message, b: Button): HTMLElement {
 }
 
 function draw(messages: Message[]): void {
+  state.last = messages;
   const list = $<HTMLOListElement>('messages');
   const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
   const seen = new Set<number>();
@@ -500,7 +503,8 @@ async function sendFile(file: File, caption: string): Promise<void> {
     const r = await api<{ message_id: number }>(`/chats/${state.userId}/files`, body);
     if (photo) {
       state.previews.set(r.message_id, URL.createObjectURL(file));
-      state.drawn.delete(r.message_id);
+      // The message may be drawn already (the stream can be quicker than this answer): redraw it.
+      if (state.last) draw(state.last);
     }
   } catch (e) {
     toast(w().failed + (e as Error).message);
@@ -586,6 +590,7 @@ async function become(): Promise<void> {
     state.userId = me.id;
     for (const { el: node } of state.drawn.values()) node.remove();
     state.drawn.clear();
+    state.last = undefined;
     listen();
   }
   document.title = `${me.firstName} · market-bot sandbox`;
@@ -647,13 +652,6 @@ async function main(): Promise<void> {
     }
   });
   const file = $<HTMLInputElement>('file');
-  document.querySelector('label.attach')?.addEventListener('keydown', (e) => {
-    const key = (e as KeyboardEvent).key;
-    if (key === 'Enter' || key === ' ') {
-      e.preventDefault();
-      file.click();
-    }
-  });
   file.addEventListener('change', () => {
     const chosen = file.files?.[0];
     if (!chosen) return;
