@@ -29,6 +29,8 @@ run('npm run demo, in a browser', () => {
   let base: string;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  /** Requests any page (the chat's or the panel's) made to another site: there must be none. */
+  const foreign: string[] = [];
 
   const withOutput = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
@@ -88,13 +90,10 @@ run('npm run demo, in a browser', () => {
     const context = await browser.newContext({ viewport: { width, height }, locale: 'en-US' });
     contexts.push(context);
     const page = await context.newPage();
-    // Nothing on the page may be fetched from anywhere but the sandbox.
-    const foreign: string[] = [];
-    page.on('request', (r) => {
+    context.on('request', (r) => {
       if (!r.url().startsWith(base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:'))
         foreign.push(r.url());
     });
-    page.on('close', () => expect(foreign).toEqual([]));
     await page.goto(`${base}/demo`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('#persona option', { state: 'attached' });
     return page;
@@ -288,4 +287,8 @@ run('npm run demo, in a browser', () => {
       }),
     120_000,
   );
+
+  test('no page asked any other site for anything', () => {
+    expect(foreign).toEqual([]);
+  });
 });
