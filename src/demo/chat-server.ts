@@ -29,6 +29,8 @@ const LAST_NEW_USER_ID = 999_999_999;
 /** How long a press waits for answerCallbackQuery: Telegram's own limit for the bot. */
 const ANSWER_WAIT_MS = 15_000;
 const HEARTBEAT_MS = 15_000;
+/** A tab gets the newest messages of its chat, so that every event stays small. */
+const SHOWN_MESSAGES = 200;
 
 interface ChatUser {
   user: TestUser;
@@ -82,8 +84,12 @@ export function createChatServer(deps: ChatServerDeps): Router {
   const listeners = new Map<number, Set<Response>>();
   const pending = new Set<number>();
 
+  /** What a tab shows: the chat's newest messages, deleted ones left out. */
   const snapshot = (chatId: number): TranscriptMessage[] =>
-    emulator.transcript(chatId).filter((m) => !m.deleted);
+    emulator
+      .transcript(chatId)
+      .filter((m) => !m.deleted)
+      .slice(-SHOWN_MESSAGES);
 
   const push = (chatId: number): void => {
     pending.delete(chatId);

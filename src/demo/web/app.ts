@@ -575,7 +575,10 @@ function toggleCommands(open: boolean): void {
   if (open) $('commands').querySelector('button')?.focus();
 }
 
+let becoming = 0;
 async function become(): Promise<void> {
+  // Arrow keys on the picker change it at every press: only the last choice counts.
+  const turn = ++becoming;
   sessionStorage.setItem('persona', state.persona);
   sessionStorage.setItem('lang', state.lang);
   const stored = Number(sessionStorage.getItem('newUserId')) || undefined;
@@ -584,6 +587,7 @@ async function become(): Promise<void> {
     language: state.lang,
     ...(state.persona === 'new-user' && stored ? { id: stored } : {}),
   });
+  if (turn !== becoming) return;
   if (state.persona === 'new-user') sessionStorage.setItem('newUserId', String(me.id));
   translate();
   if (me.id !== state.userId) {
