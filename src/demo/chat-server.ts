@@ -78,11 +78,18 @@ const handle =
     fn(req, res).catch(next);
   };
 
-export function createChatServer(deps: ChatServerDeps): Router {
+export interface ChatServer {
+  router: Router;
+  /** Ends every open event stream (they would hold the HTTP server's close open). */
+  endStreams(): void;
+}
+
+export function createChatServer(deps: ChatServerDeps): ChatServer {
   const { emulator, assets, logger } = deps;
   const users = new Map<number, ChatUser>();
   const listeners = new Map<number, Set<Response>>();
   const pending = new Set<number>();
+  let ending = false;
 
   /** What a tab shows: the chat's newest messages, deleted ones left out. */
   const snapshot = (chatId: number): TranscriptMessage[] =>
@@ -185,10 +192,15 @@ export function createChatServer(deps: ChatServerDeps): Router {
 
   router.get('/api/chats/:id/events', (req, res) => {
     const { user } = chatUser(req);
+    if (ending) {
+      res.status(503).json({ error: 'the sandbox is stopping' });
+      return;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // Its own connection, closed with the stream: a stopping server is not held by a reused socket.
+      connection: 'close',
     });
     res.write(`retry: 1000\nevent: chat\ndata: ${JSON.stringify(snapshot(user.chatId))}\n\n`);
     let streams = listeners.get(user.chatId);
@@ -274,5 +286,12 @@ export function createChatServer(deps: ChatServerDeps): Router {
     logger.error({ err, path: req.path }, 'demo chat request failed');
     res.status(500).json({ error: 'something went wrong in the sandbox' });
   });
-  return router;
+  return {
+    router,
+    endStreams() {
+      ending = true;
+      for (const streams of listeners.values()) for (const res of streams) res.end();
+      listeners.clear();
+    },
+  };
 }

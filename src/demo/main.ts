@@ -79,10 +79,14 @@ async function reset(dataDir: string): Promise<void> {
 function withChat(
   server: BoundServer,
   chat: (req: IncomingMessage, res: ServerResponse) => void,
+  beforeClose: () => void,
 ): BoundServer {
   return {
     port: server.port,
-    close: () => server.close(),
+    close: () => {
+      beforeClose();
+      return server.close();
+    },
     serve(handler) {
       server.serve((req, res) => {
         const url = req.url ?? '/';
@@ -141,17 +145,22 @@ async function main(argv: string[]): Promise<void> {
     const assets = await buildWebAssets();
     const chat = express();
     chat.disable('x-powered-by');
-    chat.use('/demo', createChatServer({ emulator, assets, logger: log, panelPath: '/admin' }));
+    const chatServer = createChatServer({ emulator, assets, logger: log, panelPath: '/admin' });
+    chat.use('/demo', chatServer.router);
     const { startApp } = await import('../start.js');
     let ready = false;
-    const gated = withChat(server, (req, res) => {
-      if (!ready) {
-        res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
-        res.end('The sandbox is starting; reload in a moment.');
-        return;
-      }
-      chat(req, res);
-    });
+    const gated = withChat(
+      server,
+      (req, res) => {
+        if (!ready) {
+          res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '1' });
+          res.end('The sandbox is starting; reload in a moment.');
+          return;
+        }
+        chat(req, res);
+      },
+      () => chatServer.endStreams(),
+    );
     await seed(config);
     await startApp(config, log, gated);
     ready = true;

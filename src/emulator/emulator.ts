@@ -1,5 +1,6 @@
 /**
- * An in-process HTTP emulator of the Telegram Bot API for end-to-end tests and the benchmark.
+ * An in-process HTTP emulator of the Telegram Bot API for end-to-end tests, the benchmark and the
+ * sandbox (`npm run demo`, whose web chat draws a chat from transcript.ts).
  *
  * The bot (Telegraf) talks to it over real HTTP (`apiRoot`), exactly as to api.telegram.org; the
  * test drives simulated users in process (`emulator.user(...)`), which queue updates the bot

@@ -28,7 +28,7 @@ describe('the web chat server', () => {
         assets: { script: '/* app */', styles: '/* css */' },
         logger: createLogger('silent'),
         panelPath: '/admin',
-      }),
+      }).router,
     );
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -142,7 +142,7 @@ run('npm run demo, in a browser', () => {
       withOutput(async () => {
         const page = await tab(1366, 768);
         await become(page, 'seller-one', 'en');
-        await page.click('#hints summary');
+        expect(await page.getAttribute('#hints', 'open')).toBe('');
         expect(await page.textContent('#secrets')).toContain(KEY_ONE);
 
         await say(page, '/start');
@@ -291,4 +291,21 @@ run('npm run demo, in a browser', () => {
   test('no page asked any other site for anything', () => {
     expect(foreign).toEqual([]);
   });
+
+  test(
+    'Ctrl-C stops it within seconds, with tabs still open on their event streams',
+    () =>
+      withOutput(async () => {
+        const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+        const stopAt = Date.now();
+        process.kill(-child!.pid!, 'SIGINT');
+        const code = await Promise.race([
+          exited,
+          new Promise((r) => setTimeout(() => r('still running'), 10_000)),
+        ]);
+        expect(code).toBe(0);
+        console.log(`sandbox: stopped ${Date.now() - stopAt} ms after Ctrl-C`);
+      }),
+    20_000,
+  );
 });

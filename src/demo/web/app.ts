@@ -620,6 +620,8 @@ function listen(): void {
 }
 
 async function main(): Promise<void> {
+  // What to type is open where there is room for it.
+  if (window.matchMedia('(min-width: 761px)').matches) $<HTMLDetailsElement>('hints').open = true;
   state.setup = await api<Setup>('/setup');
   $('chat-title').textContent = state.setup.bot.first_name;
   translate();
