@@ -63,7 +63,7 @@ export function page(assets: WebAssets): string {
       <button type="submit" class="send" data-t="send">Send</button>
     </form>
   </section>
-  <section class="operator" aria-labelledby="operator-title">
+  <section class="operator" id="operator-pane" aria-labelledby="operator-title">
     <h2 id="operator-title" data-t="operatorTitle">Support desk: the operator's side</h2>
     <p data-t="operatorWaits">This pane waits for the support desk. When it is built, its forum (one topic per seller) shows here, and you answer sellers as an operator.</p>
   </section>

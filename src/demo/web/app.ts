@@ -546,7 +546,9 @@ function translate(): void {
     const copy = el('button', 'copy', w().copy);
     copy.type = 'button';
     copy.addEventListener('click', () => {
-      void navigator.clipboard?.writeText(s.value).then(() => toast(w().copied));
+      // The clipboard needs a secure origin (127.0.0.1 is one); elsewhere the key is selected to copy.
+      if (navigator.clipboard) void navigator.clipboard.writeText(s.value).then(() => toast(w().copied));
+      else window.getSelection()?.selectAllChildren(code);
     });
     dd.append(code, ' ', copy);
     list.append(el('dt', '', s.label[state.lang]), dd);
