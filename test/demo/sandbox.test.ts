@@ -268,6 +268,8 @@ run('npm run demo, in a browser', () => {
         await bubble(page, 'You have successfully paid for the subscription').waitFor({ timeout: 15_000 });
         await dialog.waitFor({ state: 'hidden' });
         await page.screenshot({ path: path.join(SHOTS, 'sandbox-en-360.png') });
+        // Nothing sticks out sideways at 360 px.
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
 
         // A document and a photo: their description reaches the bot, the photo shows from the file.
         await page.fill('#composer-text', 'the price list');
