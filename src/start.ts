@@ -12,6 +12,7 @@ import { createServices } from './services/index.js';
 import { checkDataDir, databaseError } from './startup.js';
 import { Notifier } from './workers/notifier.js';
 import { createMaintenanceWorker } from './workers/maintenance.js';
+import { SyncWorker } from './workers/sync.js';
 
 /** Signals within this long of the first are the same stop delivered twice (see shutdown). */
 const REPEATED_SIGNAL_MS = 1000;
@@ -44,6 +45,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const parts: {
     notifier?: Notifier;
     maintenance?: ReturnType<typeof createMaintenanceWorker>;
+    sync?: SyncWorker;
   } = {};
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
@@ -62,6 +64,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
       await bot.stop();
       await parts.notifier?.stop();
       await parts.maintenance?.stop();
+      await parts.sync?.stop();
       await (await adminBuild.catch(() => undefined))?.close();
       await db.close();
       logger.info('stopped');
@@ -101,7 +104,11 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
         }
       : undefined;
   const ping = () => pingDatabase(db.dataSource);
-  server.serve(createHttpApp({ config, logger, admin, ping, webhook }));
+  // The shop sync (off unless SYNC_AMQP_URL is set) connects in the background: a broker that is
+  // away delays nothing, and changes wait in the outbox meanwhile.
+  const sync = config.sync ? new SyncWorker({ config: config.sync, sync: services.sync, logger }) : undefined;
+  const syncState = sync ? () => sync.status() : undefined;
+  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
   if (transport.mode === 'webhook') {
@@ -119,5 +126,9 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const maintenance = createMaintenanceWorker({ services, logger });
   maintenance.start();
   parts.maintenance = maintenance;
+  if (sync) {
+    sync.start();
+    parts.sync = sync;
+  }
   logger.info('market-bot is running');
 }
