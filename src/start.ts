@@ -84,9 +84,14 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   }, 500);
   orphanWatch.unref();
 
+  // The shop sync (off unless SYNC_AMQP_URL is set) connects in the background once the app runs: a
+  // broker that is away delays nothing, and changes wait in the outbox meanwhile.
+  const sync = config.sync ? new SyncWorker({ config: config.sync, sync: services.sync, logger }) : undefined;
+  const syncState = sync ? () => sync.status() : undefined;
+
   // The panel takes a moment to build. With long polling the bot takes updates meanwhile: after a
   // restart, presses queued during the downtime are answered within Telegram's 15 s.
-  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger });
+  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger, syncState });
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
   const { transport } = config;
@@ -104,10 +109,6 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
         }
       : undefined;
   const ping = () => pingDatabase(db.dataSource);
-  // The shop sync (off unless SYNC_AMQP_URL is set) connects in the background: a broker that is
-  // away delays nothing, and changes wait in the outbox meanwhile.
-  const sync = config.sync ? new SyncWorker({ config: config.sync, sync: services.sync, logger }) : undefined;
-  const syncState = sync ? () => sync.status() : undefined;
   server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
