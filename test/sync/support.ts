@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { SyncConfig } from '../../src/config.js';
 
-export const BROKER = { host: '127.0.0.1', port: 5672, url: 'amqp://guest:guest@127.0.0.1:5672' };
+/** The broker: TEST_AMQP_URL (CI sets it: scripts/ensure-rabbitmq.sh), else the local default. */
+const brokerUrl = new URL(process.env.TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+export const BROKER = {
+  host: brokerUrl.hostname,
+  port: Number(brokerUrl.port || 5672),
+  url: brokerUrl.toString(),
+};
 
 /** Names no other run uses: exchanges, the app's queue and routing keys. */
 export function uniqueSyncConfig(url: string, prefix = 'test'): SyncConfig {
@@ -105,8 +111,12 @@ export class BrokerProxy {
   private sockets = new Set<net.Socket>();
   port = 0;
 
+  /** The broker's URL with the proxy's address in place of the broker's. */
   get url(): string {
-    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+    const url = new URL(BROKER.url);
+    url.hostname = '127.0.0.1';
+    url.port = String(this.port);
+    return url.toString();
   }
 
   async start(): Promise<void> {
