@@ -159,10 +159,8 @@ const variables = z.object({
     message: 'expected an amqp:// or amqps:// URL such as amqp://user:password@rabbitmq:5672',
   }),
   SYNC_INBOUND_EXCHANGE: amqpName.default('ozon_shop'),
-  SYNC_INBOUND_ROUTING_KEY: amqpName.optional(),
   SYNC_INBOUND_QUEUE: amqpName.optional(),
   SYNC_OUTBOUND_EXCHANGE: amqpName.default('bot_shop'),
-  SYNC_OUTBOUND_ROUTING_KEY: amqpName.optional(),
   SYNC_PREFETCH: int(10, 1, 1000),
 });
 
@@ -241,18 +239,21 @@ export const configSchema = variables.transform((e, ctx) => {
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
     /** The panel's time zone for staff who haven't chosen one. */
     panelTimeZone: e.PANEL_TIME_ZONE,
-    /** Shop sync with the marketplace over RabbitMQ; undefined (off) unless SYNC_AMQP_URL is set. */
+    /**
+     * Shop sync with the marketplace over RabbitMQ; undefined (off) unless SYNC_AMQP_URL is set. The
+     * routing keys are the exchanges' names, as the original's.
+     */
     sync: e.SYNC_AMQP_URL
       ? {
           url: e.SYNC_AMQP_URL,
           inbound: {
             exchange: e.SYNC_INBOUND_EXCHANGE,
-            routingKey: e.SYNC_INBOUND_ROUTING_KEY ?? e.SYNC_INBOUND_EXCHANGE,
+            routingKey: e.SYNC_INBOUND_EXCHANGE,
             queue: e.SYNC_INBOUND_QUEUE ?? `market_bot.${e.SYNC_INBOUND_EXCHANGE}`,
           },
           outbound: {
             exchange: e.SYNC_OUTBOUND_EXCHANGE,
-            routingKey: e.SYNC_OUTBOUND_ROUTING_KEY ?? e.SYNC_OUTBOUND_EXCHANGE,
+            routingKey: e.SYNC_OUTBOUND_EXCHANGE,
           },
           prefetch: e.SYNC_PREFETCH,
         }

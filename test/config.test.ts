@@ -222,18 +222,18 @@ describe('SYNC_*: the shop sync over RabbitMQ', () => {
     });
   });
 
-  it('takes other names; routing keys and the queue follow the exchanges unless set', () => {
+  it('takes other names; the routing keys and the queue follow the exchanges', () => {
     const sync = loadConfig({
       SYNC_AMQP_URL: 'amqps://u:p@mq.example.com/vhost',
       SYNC_INBOUND_EXCHANGE: 'market.shops',
       SYNC_OUTBOUND_EXCHANGE: 'bot.shops',
-      SYNC_OUTBOUND_ROUTING_KEY: 'shop.changed',
+      SYNC_INBOUND_QUEUE: 'bot.market-shops',
       SYNC_PREFETCH: '50',
     }).sync;
     expect(sync).toEqual({
       url: 'amqps://u:p@mq.example.com/vhost',
-      inbound: { exchange: 'market.shops', routingKey: 'market.shops', queue: 'market_bot.market.shops' },
-      outbound: { exchange: 'bot.shops', routingKey: 'shop.changed' },
+      inbound: { exchange: 'market.shops', routingKey: 'market.shops', queue: 'bot.market-shops' },
+      outbound: { exchange: 'bot.shops', routingKey: 'bot.shops' },
       prefetch: 50,
     });
   });

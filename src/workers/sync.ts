@@ -123,17 +123,20 @@ export class SyncWorker {
     let conn: ChannelModel | undefined;
     try {
       conn = await amqp.connect(config.url, { timeout: 5000 });
+      // Until it is all set up, a failure rejects the call that met it (the catch below, with the
+      // broker's reason); after that, a closed channel or connection means reconnecting.
+      let ready = false;
       conn.on('error', (err: unknown) =>
         logger.warn({ err: errorText(err) }, 'sync: broker connection error'),
       );
-      conn.on('close', () => this.lost(conn!, 'the broker closed the connection'));
+      conn.on('close', () => ready && this.lost(conn!, 'the broker closed the connection'));
       const publisher = await conn.createConfirmChannel();
       await publisher.assertExchange(config.outbound.exchange, 'direct', { durable: true });
       publisher.on('error', () => undefined);
-      publisher.on('close', () => this.lost(conn!, 'the publishing channel closed'));
+      publisher.on('close', () => ready && this.lost(conn!, 'the publishing channel closed'));
       const consumer = await conn.createChannel();
       consumer.on('error', () => undefined);
-      consumer.on('close', () => this.lost(conn!, 'the consuming channel closed'));
+      consumer.on('close', () => ready && this.lost(conn!, 'the consuming channel closed'));
       await consumer.prefetch(config.prefetch);
       await consumer.assertExchange(config.inbound.exchange, 'direct', { durable: true });
       await consumer.assertQueue(config.inbound.queue, { durable: true });
@@ -148,6 +151,7 @@ export class SyncWorker {
       await consumer.consume(config.inbound.queue, (msg) => msg && this.deliver(consumer, msg), {
         noAck: false,
       });
+      ready = true;
       this.failures = 0;
       this.setState('connected');
       logger.info(

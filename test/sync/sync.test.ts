@@ -5,7 +5,8 @@ import { createServices, type Services } from '../../src/services/index.js';
 import { SyncWorker } from '../../src/workers/sync.js';
 import { createTestDatabase, type Database } from '../support/db.js';
 import { sql, sqlOne } from '../support/sql.js';
-import { BrokerProxy, Marketplace, uniqueSyncConfig, waitFor } from './support.js';
+import { BROKER, BrokerProxy, Marketplace, uniqueSyncConfig, waitFor } from './support.js';
+import amqp from 'amqplib';
 
 /**
  * The shop sync end to end against the real RabbitMQ: this test plays the marketplace with its own
@@ -334,5 +335,31 @@ describe('shop sync over RabbitMQ', () => {
       (s) => s !== undefined,
     );
     expect(await market.queued()).toBe(0);
+  });
+
+  it("says why it can't connect when the exchange exists with other properties, and keeps trying", async () => {
+    const other = uniqueSyncConfig(BROKER.url, 'syncbad');
+    const conn = await amqp.connect(BROKER.url);
+    const ch = await conn.createChannel();
+    await ch.assertExchange(other.outbound.exchange, 'direct', { durable: false });
+    const bad = new SyncWorker({
+      config: other,
+      sync: services.sync,
+      logger,
+      reconnect: { minMs: 100, maxMs: 200 },
+    });
+    bad.start();
+    try {
+      const status = await waitFor(
+        () => bad.status(),
+        (s) => s.state === 'disconnected' && Boolean(s.lastError),
+      );
+      expect(status.lastError).toMatch(/PRECONDITION_FAILED/);
+    } finally {
+      await bad.stop();
+      await ch.deleteExchange(other.outbound.exchange);
+      await ch.deleteExchange(other.inbound.exchange).catch(() => undefined);
+      await conn.close();
+    }
   });
 });
