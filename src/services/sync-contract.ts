@@ -27,9 +27,16 @@ const fields = {
   price_updating: z.boolean(),
 };
 
+/**
+ * The bot's own id of a shop made in the bot (published with `id: null`): the marketplace sends it
+ * back with its id, and the shop takes that id.
+ */
+const botId = z.number().int().min(1).max(2147483647).optional();
+
 /** `create`: a whole shop, with its API key (hashed on arrival, never stored or sent on). */
 const createBody = z.object({
   id: externalId,
+  bot_id: botId,
   version,
   ...fields,
   slug: fields.slug.optional(),
@@ -39,6 +46,7 @@ const createBody = z.object({
 /** `update`: the id, the version, and the fields that changed (any of them; the key only when it changed). */
 const updateBody = z.object({
   id: externalId,
+  bot_id: botId,
   version,
   name: fields.name.optional(),
   slug: fields.slug.optional(),

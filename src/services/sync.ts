@@ -275,11 +275,28 @@ export class SyncService {
     const { body } = change;
     const { rows } = await run<Row>(
       em,
-      `SELECT id, name, slug, client_id, vendor_name, is_active, update_prices, version
+      `SELECT id, name, slug, client_id, vendor_name, is_active, update_prices, version, external_id
          FROM shops WHERE external_id = $1 FOR UPDATE`,
       [body.id],
     );
-    const current = rows[0];
+    let current = rows[0];
+    if (!current && change.operation !== 'delete' && change.body.bot_id !== undefined) {
+      // The marketplace's answer to a shop made in the bot (published with id null): it names the
+      // bot's id, and the shop takes the marketplace's id. Linked even when no field is newer.
+      const linked = await run<Row>(
+        em,
+        `UPDATE shops SET external_id = $2, synced_at = now() WHERE id = $1 AND external_id IS NULL
+         RETURNING id, name, slug, client_id, vendor_name, is_active, update_prices, version, external_id`,
+        [change.body.bot_id, body.id],
+      );
+      current = linked.rows[0];
+      if (current) {
+        await this.audit(em, 'sync link', current.id as number, null, snapshot(current));
+        if (change.body.version <= Number(current.version)) {
+          return { outcome: 'applied', operation: change.operation, shopId: current.id as number };
+        }
+      }
+    }
     if (change.operation === 'delete') {
       if (!current) return { outcome: 'ignored', reason: `no shop has id ${body.id}` };
       if (change.body.version !== undefined && change.body.version < Number(current.version)) {

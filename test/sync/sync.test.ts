@@ -277,6 +277,41 @@ describe('shop sync over RabbitMQ', () => {
     expect((await services.sync.status()).backlog).toBe(0);
   });
 
+  it("a shop made in the bot takes the marketplace's id when the marketplace answers with the bot's id", async () => {
+    const { shop } = await services.shops.create({
+      name: 'Made in the bot',
+      clientId: '80',
+      vendorName: 'V',
+    });
+    const [created] = await waitFor(
+      () => market.received.filter((m) => m.body.bot_id === shop.id),
+      (m) => m.length === 1,
+    );
+    expect(created!.body).toMatchObject({ id: null, version: 1 });
+    await market.send('update', { id: 'oz-linked', bot_id: shop.id, version: 1 });
+    await waitFor(
+      () => byExternalId('oz-linked'),
+      (s) => s?.id === shop.id,
+    );
+    await market.send('update', { id: 'oz-linked', version: 2, is_active: false });
+    await waitFor(
+      () => byExternalId('oz-linked'),
+      (s) => s?.is_active === false,
+    );
+    // The bot's next change carries the marketplace's id; nothing applied was echoed.
+    await services.shops.setUpdatePrices(admin, shop.id, true);
+    const mine = await waitFor(
+      () => market.received.filter((m) => m.body.bot_id === shop.id),
+      (m) => m.length === 2,
+    );
+    expect(mine[1]!.body).toMatchObject({
+      id: 'oz-linked',
+      version: 3,
+      is_active: false,
+      price_updating: true,
+    });
+  });
+
   it('a rolled-back change publishes nothing', async () => {
     const { shop } = await services.shops.create({ name: 'Rollback shop', clientId: '78', vendorName: 'V' });
     await expect(
