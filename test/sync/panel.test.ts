@@ -9,6 +9,8 @@ import { createServices, type Services } from '../../src/services/index.js';
 import { SyncWorker } from '../../src/workers/sync.js';
 import { auditRows, createStaff, loggedIn, useOwnBundleDir } from '../admin/support.js';
 import { createTestDatabase, type Database } from '../support/db.js';
+import { chromiumAvailable, launchChromium } from '../support/browser.js';
+import { PASSWORD } from '../support/http-client.js';
 import { sql } from '../support/sql.js';
 import { BrokerProxy, Marketplace, uniqueSyncConfig, waitFor } from './support.js';
 
@@ -169,4 +171,50 @@ describe('shop sync in the panel and /healthz', () => {
       (s) => s === 'connected',
     );
   });
+
+  const browserIt = chromiumAvailable('test/sync/panel.test.ts') ? it : it.skip;
+  browserIt(
+    'in a browser, staff see a message that was not applied, and dismiss it',
+    async () => {
+      const id = await market.send('rename', { id: 'oz-x', version: 1 });
+      await waitFor(
+        () => sql(db, `SELECT 1 FROM shop_sync_dead_letters WHERE message_id = $1`, [id]),
+        (rows) => rows.length === 1,
+      );
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ locale: 'en-GB' })).newPage();
+        await page.goto(`${base}/admin/login`, { waitUntil: 'domcontentloaded' });
+        await page.fill('input[name="email"]', 'olga');
+        await page.fill('input[name="password"]', PASSWORD);
+        await Promise.all([
+          page.waitForURL(`${base}/admin`, { waitUntil: 'domcontentloaded' }),
+          page.getByRole('button', { name: 'Sign in' }).click(),
+        ]);
+        await page.goto(`${base}/admin/pages/sync`, { waitUntil: 'domcontentloaded' });
+        await page.waitForSelector('[data-testid="sync-dead-letters"]');
+        await expect(page.getByTestId('sync-broker').textContent()).resolves.toMatch(/connected/);
+        const row = page.locator('[data-testid^="dead-letter-"]').first();
+        await expect(row.textContent()).resolves.toContain(
+          'unknown operation "rename": expected create, update or delete',
+        );
+        if (process.env.SYNC_SCREENSHOT)
+          await page.screenshot({ path: process.env.SYNC_SCREENSHOT, fullPage: true });
+        await row.getByTestId('dismiss').click();
+        await page.waitForSelector('[data-testid="sync-no-dead-letters"]');
+      } catch (err) {
+        if (process.env.SYNC_SCREENSHOT) {
+          const [ctx] = browser.contexts();
+          await ctx?.pages()[0]?.screenshot({ path: `${process.env.SYNC_SCREENSHOT}.fail.png` });
+        }
+        throw err;
+      } finally {
+        await browser.close();
+      }
+      expect(await sql(db, `SELECT status FROM shop_sync_dead_letters WHERE message_id = $1`, [id])).toEqual([
+        { status: 'dismissed' },
+      ]);
+    },
+    90_000,
+  );
 });
