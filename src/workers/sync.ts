@@ -71,6 +71,8 @@ export class SyncWorker {
   private lastPrune = 0;
   /** Inbound messages are applied one after the other, in delivery order. */
   private inbound: Promise<void> = Promise.resolve();
+  /** Message ids the broker returned as unroutable (it returns before it confirms). */
+  private returned = new Set<string>();
 
   constructor(private readonly opts: SyncWorkerOptions) {}
 
@@ -133,6 +135,12 @@ export class SyncWorker {
       const publisher = await conn.createConfirmChannel();
       await publisher.assertExchange(config.outbound.exchange, 'direct', { durable: true });
       publisher.on('error', () => undefined);
+      // `mandatory`: with no queue bound to the exchange the broker hands the message back (and then
+      // confirms it); such an event is not sent, it waits and is tried again.
+      publisher.on('return', (msg: ConsumeMessage) => {
+        const id = msg.properties.messageId as unknown;
+        if (typeof id === 'string') this.returned.add(id);
+      });
       publisher.on('close', () => ready && this.lost(conn!, 'the publishing channel closed'));
       const consumer = await conn.createChannel();
       consumer.on('error', () => undefined);
@@ -173,6 +181,7 @@ export class SyncWorker {
     if (this.conn === undefined && this.reconnectTimer && this.health.state === 'disconnected') return;
     const old = this.conn;
     this.conn = this.publisher = this.consumer = undefined;
+    this.returned.clear();
     void old?.close().catch(() => undefined);
     const { minMs, maxMs } = this.opts.reconnect ?? { minMs: 1000, maxMs: 30_000 };
     const delay = Math.min(maxMs, minMs * 2 ** Math.min(this.failures, 16));
@@ -254,6 +263,7 @@ export class SyncWorker {
   /** Publishes one event and waits for the broker's confirm: true, or the error's text. */
   private publish(channel: ConfirmChannel, event: OutboxEvent): Promise<true | string> {
     const { config } = this.opts;
+    const messageId = `bot-shop-${event.id}`;
     return new Promise((resolve) => {
       const timer = setTimeout(
         () => resolve('no confirm from the broker in time'),
@@ -266,14 +276,18 @@ export class SyncWorker {
           Buffer.from(JSON.stringify(event.body)),
           {
             persistent: true,
+            mandatory: true,
             contentType: 'application/json',
-            messageId: `bot-shop-${event.id}`,
+            messageId,
             timestamp: Math.floor(Date.now() / 1000),
             headers: { operation: event.operation, 'shop-version': event.version },
           },
           (err: unknown) => {
             clearTimeout(timer);
-            resolve(err ? errorText(err) || 'the broker refused the message' : true);
+            const unroutable = this.returned.delete(messageId);
+            if (err) resolve(errorText(err) || 'the broker refused the message');
+            else if (unroutable) resolve(`no queue is bound to the exchange ${config.outbound.exchange}`);
+            else resolve(true);
           },
         );
       } catch (err) {
