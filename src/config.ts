@@ -42,6 +42,12 @@ const optionalString = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** An exchange, queue or routing key name as RabbitMQ takes it (up to 255 bytes, no control characters). */
+const amqpName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.:-]{1,255}$/, 'expected 1 to 255 characters of A-Z, a-z, 0-9, _ . : and -');
+
 /** The named ranges express's `trust proxy` knows. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -149,6 +155,13 @@ const variables = z.object({
     .trim()
     .refine(isTimeZone, 'expected a time zone name such as Europe/Moscow or UTC')
     .default('Europe/Moscow'),
+  SYNC_AMQP_URL: optionalString.refine((v) => v === undefined || /^amqps?:\/\/[^/]/.test(v), {
+    message: 'expected an amqp:// or amqps:// URL such as amqp://user:password@rabbitmq:5672',
+  }),
+  SYNC_INBOUND_EXCHANGE: amqpName.default('ozon_shop'),
+  SYNC_INBOUND_QUEUE: amqpName.optional(),
+  SYNC_OUTBOUND_EXCHANGE: amqpName.default('bot_shop'),
+  SYNC_PREFETCH: int(10, 1, 1000),
 });
 
 type Variables = z.output<typeof variables>;
@@ -226,10 +239,31 @@ export const configSchema = variables.transform((e, ctx) => {
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
     /** The panel's time zone for staff who haven't chosen one. */
     panelTimeZone: e.PANEL_TIME_ZONE,
+    /**
+     * Shop sync with the marketplace over RabbitMQ; undefined (off) unless SYNC_AMQP_URL is set. The
+     * routing keys are the exchanges' names, as the original's.
+     */
+    sync: e.SYNC_AMQP_URL
+      ? {
+          url: e.SYNC_AMQP_URL,
+          inbound: {
+            exchange: e.SYNC_INBOUND_EXCHANGE,
+            routingKey: e.SYNC_INBOUND_EXCHANGE,
+            queue: e.SYNC_INBOUND_QUEUE ?? `market_bot.${e.SYNC_INBOUND_EXCHANGE}`,
+          },
+          outbound: {
+            exchange: e.SYNC_OUTBOUND_EXCHANGE,
+            routingKey: e.SYNC_OUTBOUND_EXCHANGE,
+          },
+          prefetch: e.SYNC_PREFETCH,
+        }
+      : undefined,
   };
 });
 
 export type Config = z.output<typeof configSchema>;
+/** Where the shop sync connects and which names it uses (present only when SYNC_AMQP_URL is set). */
+export type SyncConfig = NonNullable<Config['sync']>;
 /** `{ mode: 'polling' }` or `{ mode: 'webhook', url, secret }`. */
 export type Transport = Config['transport'];
 

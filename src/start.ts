@@ -12,6 +12,7 @@ import { createServices } from './services/index.js';
 import { checkDataDir, databaseError } from './startup.js';
 import { Notifier } from './workers/notifier.js';
 import { createMaintenanceWorker } from './workers/maintenance.js';
+import { SyncWorker } from './workers/sync.js';
 
 /** Signals within this long of the first are the same stop delivered twice (see shutdown). */
 const REPEATED_SIGNAL_MS = 1000;
@@ -44,6 +45,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const parts: {
     notifier?: Notifier;
     maintenance?: ReturnType<typeof createMaintenanceWorker>;
+    sync?: SyncWorker;
   } = {};
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
@@ -62,6 +64,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
       await bot.stop();
       await parts.notifier?.stop();
       await parts.maintenance?.stop();
+      await parts.sync?.stop();
       await (await adminBuild.catch(() => undefined))?.close();
       await db.close();
       logger.info('stopped');
@@ -81,9 +84,14 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   }, 500);
   orphanWatch.unref();
 
+  // The shop sync (off unless SYNC_AMQP_URL is set) connects in the background once the app runs: a
+  // broker that is away delays nothing, and changes wait in the outbox meanwhile.
+  const sync = config.sync ? new SyncWorker({ config: config.sync, sync: services.sync, logger }) : undefined;
+  const syncState = sync ? () => sync.status() : undefined;
+
   // The panel takes a moment to build. With long polling the bot takes updates meanwhile: after a
   // restart, presses queued during the downtime are answered within Telegram's 15 s.
-  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger });
+  const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger, syncState });
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
   const { transport } = config;
@@ -101,7 +109,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
         }
       : undefined;
   const ping = () => pingDatabase(db.dataSource);
-  server.serve(createHttpApp({ config, logger, admin, ping, webhook }));
+  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
   if (transport.mode === 'webhook') {
@@ -119,5 +127,9 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const maintenance = createMaintenanceWorker({ services, logger });
   maintenance.start();
   parts.maintenance = maintenance;
+  if (sync) {
+    sync.start();
+    parts.sync = sync;
+  }
   logger.info('market-bot is running');
 }

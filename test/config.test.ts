@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       trustedProxies: false,
       adminBundleDir: 'adminjs-bundle',
       panelTimeZone: 'Europe/Moscow',
+      sync: undefined,
     } satisfies Config);
   });
 
@@ -121,6 +122,15 @@ describe('loadConfig', () => {
         { PANEL_TIME_ZONE: 'Mars/Olympus' },
         'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
       ],
+      [
+        { SYNC_AMQP_URL: 'http://rabbitmq:5672' },
+        'SYNC_AMQP_URL: expected an amqp:// or amqps:// URL such as amqp://user:password@rabbitmq:5672',
+      ],
+      [
+        { SYNC_INBOUND_EXCHANGE: 'ozon shop' },
+        'SYNC_INBOUND_EXCHANGE: expected 1 to 255 characters of A-Z, a-z, 0-9, _ . : and -',
+      ],
+      [{ SYNC_PREFETCH: '0' }, 'SYNC_PREFETCH: expected a whole number from 1 to 1000, got "0"'],
     ];
     for (const [env, sentence] of cases) {
       expect(refusal(env)).toBe(`Invalid configuration:\n  ${sentence}`);
@@ -198,5 +208,33 @@ describe('TRUSTED_PROXIES: whose X-Forwarded-For is believed', () => {
     for (const bad of ['true', '-1', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '1,2', '*']) {
       expect(refusal({ TRUSTED_PROXIES: bad })).toMatch(/^Invalid configuration:\n {2}TRUSTED_PROXIES: /);
     }
+  });
+});
+
+describe('SYNC_*: the shop sync over RabbitMQ', () => {
+  it('is off unless SYNC_AMQP_URL is set, with the original names by default', () => {
+    expect(loadConfig({ SYNC_INBOUND_EXCHANGE: 'other' }).sync).toBeUndefined();
+    expect(loadConfig({ SYNC_AMQP_URL: 'amqp://guest:guest@rabbitmq:5672' }).sync).toEqual({
+      url: 'amqp://guest:guest@rabbitmq:5672',
+      inbound: { exchange: 'ozon_shop', routingKey: 'ozon_shop', queue: 'market_bot.ozon_shop' },
+      outbound: { exchange: 'bot_shop', routingKey: 'bot_shop' },
+      prefetch: 10,
+    });
+  });
+
+  it('takes other names; the routing keys and the queue follow the exchanges', () => {
+    const sync = loadConfig({
+      SYNC_AMQP_URL: 'amqps://u:p@mq.example.com/vhost',
+      SYNC_INBOUND_EXCHANGE: 'market.shops',
+      SYNC_OUTBOUND_EXCHANGE: 'bot.shops',
+      SYNC_INBOUND_QUEUE: 'bot.market-shops',
+      SYNC_PREFETCH: '50',
+    }).sync;
+    expect(sync).toEqual({
+      url: 'amqps://u:p@mq.example.com/vhost',
+      inbound: { exchange: 'market.shops', routingKey: 'market.shops', queue: 'bot.market-shops' },
+      outbound: { exchange: 'bot.shops', routingKey: 'bot.shops' },
+      prefetch: 50,
+    });
   });
 });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { accountPage } from './account.js';
 import { bundleMode, markFresh, registerComponents, type BundlePlan } from './bundle.js';
 import { dashboardData } from './dashboard.js';
+import { syncPage } from './sync-page.js';
 import { languageOf, panelLocale } from './locale/index.js';
 import { SYSTEM_FONTS } from './middleware.js';
 import { OneTimeKeys } from './one-time-keys.js';
@@ -90,6 +91,11 @@ export async function buildAdmin(deps: AdminDeps, plan: BundlePlan): Promise<Adm
         component: components.Account,
         icon: 'User',
         handler: accountPage(deps),
+      },
+      sync: {
+        component: components.SyncPage,
+        icon: 'RefreshCw',
+        handler: syncPage(deps),
       },
     },
     branding: {

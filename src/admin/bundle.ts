@@ -24,6 +24,7 @@ export const COMPONENT_FILES = {
   Account: 'Account.jsx',
   ShopNew: 'ShopNew.jsx',
   ListText: 'ListText.jsx',
+  SyncPage: 'SyncPage.jsx',
 } as const;
 export type ComponentName = keyof typeof COMPONENT_FILES;
 

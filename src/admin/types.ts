@@ -6,7 +6,7 @@ import type { Services } from '../services/index.js';
 /** The part of the services (src/services) the panel uses; `createServices(...)` satisfies it. */
 export type AdminServices = Pick<
   Services,
-  'auth' | 'limiter' | 'users' | 'shops' | 'staff' | 'audit' | 'dashboard'
+  'auth' | 'limiter' | 'users' | 'shops' | 'staff' | 'audit' | 'dashboard' | 'sync'
 >;
 
 export interface AdminDeps {
@@ -15,6 +15,8 @@ export interface AdminDeps {
   dbUrl: string;
   services: AdminServices;
   logger: Logger;
+  /** The shop sync's broker connection, for the "Sync" page; absent when the sync is off. */
+  syncState?: () => { state: string; since: Date; relayLeader: boolean; lastError?: string };
 }
 
 /** What createAdmin returns: an express router to mount at `rootPath`, before any body parser. */

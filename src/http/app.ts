@@ -13,6 +13,11 @@ export interface HttpAppDeps {
   ping?: () => Promise<unknown>;
   /** The Telegram webhook, mounted at `path`; it reads its own body (after checking the secret). */
   webhook?: { path: string; handler: express.RequestHandler };
+  /**
+   * The shop sync's broker connection, when the sync is on: /healthz shows it (`sync`) but does not
+   * fail on it, since the bot works on while the broker is away.
+   */
+  syncState?: () => { state: string; since: Date; relayLeader: boolean };
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -31,7 +36,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * the webhook reads its own body, once the secret is right.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, admin, ping, webhook } = deps;
+  const { config, logger, admin, ping, webhook, syncState } = deps;
   const app = express();
   app.disable('x-powered-by');
   // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
@@ -42,12 +47,16 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (admin) app.use(admin.rootPath, admin.router);
 
   app.get('/healthz', (_req, res) => {
-    if (!ping) return res.json({ status: 'ok' });
+    const sync = syncState?.();
+    const extra = sync
+      ? { sync: { state: sync.state, since: sync.since.toISOString(), relayLeader: sync.relayLeader } }
+      : {};
+    if (!ping) return res.json({ status: 'ok', ...extra });
     withTimeout(ping(), HEALTH_TIMEOUT_MS).then(
-      () => res.json({ status: 'ok' }),
+      () => res.json({ status: 'ok', ...extra }),
       (err: unknown) => {
         logger.warn({ err: (err as Error).message }, 'health check: database unavailable');
-        res.status(503).json({ status: 'unavailable', database: 'down' });
+        res.status(503).json({ status: 'unavailable', database: 'down', ...extra });
       },
     );
   });

@@ -9,6 +9,7 @@ import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
 import { transaction, type Db } from './sql.js';
 import { StorageService } from './storages.js';
+import { SyncService } from './sync.js';
 import { SubscriptionService } from './subscriptions.js';
 import { UserService } from './users.js';
 
@@ -42,6 +43,8 @@ export interface Services {
   dashboard: DashboardService;
   housekeeping: HousekeepingService;
   storages: StorageService;
+  /** The shop sync's outbox, inbound apply and dead letters (README "Shop sync"). */
+  sync: SyncService;
   /**
    * Runs `fn` in one transaction with a set of services bound to it: everything they write commits
    * or rolls back together (loaddata). Inside another transaction it is a savepoint.
@@ -66,6 +69,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const dashboard = new DashboardService(dataSource);
   const housekeeping = new HousekeepingService(dataSource, limiter);
   const storages = new StorageService(dataSource);
+  const sync = new SyncService(dataSource, { auditKey: options.auditKey });
   return {
     users,
     shops,
@@ -79,6 +83,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
     dashboard,
     housekeeping,
     storages,
+    sync,
     transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
   };
 }
@@ -124,6 +129,16 @@ export {
   type StaffAccountStatus,
 } from './staff.js';
 export { StorageService, type StorageInput } from './storages.js';
+export {
+  RelayLease,
+  SyncService,
+  SYNC_ACTOR,
+  type DeadLetter,
+  type InboundMessage,
+  type OutboxEvent,
+  type Received,
+  type SyncStatus,
+} from './sync.js';
 export * as validation from './rules.js';
 export { isUniqueViolation } from './sql.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';

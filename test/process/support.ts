@@ -71,6 +71,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     REPORT_CHAT_ID: '',
     SESSION_SECRET: '',
     AUDIT_KEY: '',
+    SYNC_AMQP_URL: '',
     ...extra,
   };
 }

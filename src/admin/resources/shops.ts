@@ -50,6 +50,7 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         'clientId',
         'isActive',
         'updatePrices',
+        'externalId',
       ],
       showProperties: [
         'id',
@@ -60,6 +61,9 @@ export function shops(deps: ResourceDeps): ResourceWithOptions {
         'vendorName',
         'isActive',
         'updatePrices',
+        'externalId',
+        'syncedAt',
+        'version',
         'createdAt',
         'updatedAt',
       ],

@@ -50,6 +50,22 @@ export class Shop extends BaseEntity {
   @Column({ type: 'boolean', default: false })
   updatePrices!: boolean;
 
+  /** The marketplace's id for this shop (the shop sync's key); null for a shop it has not sent. */
+  @Index({ unique: true })
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  externalId!: string | null;
+
+  /**
+   * Bumped by one (by a database trigger) on every change of a synced field; an inbound change
+   * brings its own, greater, version. Both sides apply only a greater version than they hold.
+   */
+  @Column({ type: 'bigint', default: 1 })
+  version!: number;
+
+  /** When the marketplace last confirmed this shop's state: an inbound change applied or an outbound one published. */
+  @Column({ type: 'timestamptz', nullable: true })
+  syncedAt!: Date | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 
