@@ -28,8 +28,8 @@ export class InboxUpdate extends BaseEntity {
   @Column({ type: 'varchar', length: 32 })
   kind!: string;
 
-  /** The update as Telegram sent it; null once handled. */
-  @Column({ type: 'jsonb', nullable: true })
+  /** The update as Telegram sent it; null once handled. Never read by the panel (not selected). */
+  @Column({ type: 'jsonb', nullable: true, select: false })
   payload!: Record<string, unknown> | null;
 
   @Column({ type: 'varchar', length: 16, default: 'pending' })
