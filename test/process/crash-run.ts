@@ -53,10 +53,14 @@ export interface CrashRunResult {
   handledTwice: number;
   appliedTwice: number;
   orderViolations: number;
+  /** "Something went wrong" replies (the boundary's answer to a handler that failed, e.g. overloaded). */
+  errorReplies: number;
   /** Shops whose flag is not their seller's last press. */
   wrongFinalState: number;
   /** Presses whose answer came too late for Telegram (over 15 s): their effect is there, the toast is not. */
   answeredTooLate: number;
+  /** What the emulator saw of each lost or out-of-order press, to tell why (empty when all is well). */
+  details: string[];
   /** Inbox rows left pending or parked after the final graceful stop. */
   inboxLeft: number;
   /** Inbox rows that still hold a payload after the final stop (handled ones must not). */
@@ -144,7 +148,7 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
 
     // The load: each seller presses the switch the screen shows, as soon as it has redrawn.
     const presses: Press[] = [];
-    const lostPresses: Press[] = [];
+    const unredrawn: Press[] = [];
     let running = true;
     const loadStarted = emulator.now();
     const load = Promise.all(
@@ -158,7 +162,7 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
             await u.waitForMessage(value ? 'Активен: 🟢' : 'Активен: 🔴', 60_000);
             press.redrawn = emulator.now();
           } catch {
-            lostPresses.push(press);
+            unredrawn.push(press);
             return;
           }
           value = !value;
@@ -205,13 +209,39 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
       if (calls.filter((c) => changedToasts.has(String(c.params.text))).length > 1) appliedTwice++;
       if (p.redrawn !== undefined && !calls.some((c) => c.ok)) answeredTooLate++;
     }
+    const details: string[] = [];
+    const explain = (why: string, p: Press) => {
+      const rel = (at: number) => `${at - killedAt} ms`;
+      const calls = emulator.calls
+        .filter(
+          (c) =>
+            c.at >= p.at &&
+            (String(c.params.callback_query_id) === p.queryId ||
+              (c.method !== 'answerCallbackQuery' && Number(c.params.chat_id) === sellers[p.user]!.chatId)),
+        )
+        .slice(0, 6)
+        .map(
+          (c) =>
+            `${c.method} at ${rel(c.at)} ${c.ok ? 'ok' : `failed (${c.description})`}` +
+            (c.params.text !== undefined ? ` "${String(c.params.text).slice(0, 40)}"` : ''),
+        );
+      details.push(
+        `${why}: seller ${p.user}, press to ${p.value ? 'activate' : 'deactivate'} at ${rel(p.at)}` +
+          `${p.redrawn !== undefined ? `, redrawn at ${rel(p.redrawn)}` : ', never redrawn'}; then ${calls.join('; ') || 'no calls'}`,
+      );
+    };
     // Per chat, the answers (first of each press) must come in the order of the presses.
     let orderViolations = 0;
     for (let i = 0; i < users; i++) {
       const own = presses.filter((p) => p.user === i);
       const firstAnswerAt = own.map((p) => (answers.get(p.queryId) ?? [])[0]?.at ?? Infinity);
       for (let k = 1; k < firstAnswerAt.length; k++) {
-        if (firstAnswerAt[k] !== Infinity && firstAnswerAt[k] < firstAnswerAt[k - 1]) orderViolations++;
+        const [before, after] = [firstAnswerAt[k - 1]!, firstAnswerAt[k]!];
+        if (before !== Infinity && after !== Infinity && after < before) {
+          orderViolations++;
+          explain('out of order (earlier press)', own[k - 1]!);
+          explain('out of order (later press)', own[k]!);
+        }
       }
     }
     const firstAnswerAfterKill = Math.min(
@@ -234,12 +264,41 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
         payloadsKept: left!.kept,
       };
     });
+    // A press never redrawn is its seller's last (they wait for it): it was handled if it was
+    // answered or its value is in the database; lost if neither.
+    let lost = 0;
     let wrongFinalState = 0;
     for (let i = 0; i < users; i++) {
-      const last = presses.filter((p) => p.user === i && p.redrawn !== undefined).at(-1);
-      const expected = last ? last.value : true;
-      if (finals.get(shopIds[i]!) !== expected) wrongFinalState++;
+      const own = presses.filter((p) => p.user === i);
+      const last = own.at(-1);
+      const final = finals.get(shopIds[i]!);
+      if (last && last.redrawn === undefined) {
+        const answered = (answers.get(last.queryId) ?? []).some((c) => c.ok);
+        if (final !== last.value && !answered) {
+          lost++;
+          explain('lost', last);
+        } else if (final !== last.value) {
+          wrongFinalState++;
+          explain('answered, but the shop is not as pressed', last);
+        } else explain('handled, but the screen was not redrawn', last);
+        continue;
+      }
+      if (final !== (last ? last.value : true)) {
+        wrongFinalState++;
+        explain('the shop is not as last pressed', last!);
+      }
     }
+    const errorReplies = emulator
+      .callsOf('sendMessage')
+      .filter((c) => c.at >= loadStarted && String(c.params.text) === t.somethingWentWrong).length;
+    const errorLogs = [first, second!]
+      .flatMap((app) => app.logs())
+      .filter((l) => (l.level ?? 0) >= 50)
+      .map((l) => `${l.msg ?? ''}: ${(l.err as { message?: string } | undefined)?.message ?? ''}`);
+    for (const [msg, n] of new Map(
+      [...new Set(errorLogs)].map((m) => [m, errorLogs.filter((x) => x === m).length]),
+    ))
+      details.push(`logged ${n}× ${msg.slice(0, 160)}`);
 
     return {
       database: opts.store.embedded ? 'embedded' : 'PostgreSQL',
@@ -249,12 +308,14 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
       killedAfterMs: killAfter,
       restartMs: restartedAt - killedAt,
       firstAnswerAfterKillMs: firstAnswerAfterKill - killedAt,
-      lost: lostPresses.length,
+      lost,
+      errorReplies,
       handledTwice,
       appliedTwice,
       orderViolations,
       wrongFinalState,
       answeredTooLate,
+      details,
       inboxLeft,
       payloadsKept,
       updatesPerSecond: Math.round(
@@ -274,7 +335,8 @@ export function describeCrashRun(r: CrashRunResult): string {
     `crash run (${r.database}): ${r.users} sellers, ${r.presses} presses, SIGKILL after ${r.killedAfterMs} ms ` +
     `with ${r.inFlightAtKill} in flight; restart ${r.restartMs} ms, first screen after the kill ${r.firstAnswerAfterKillMs} ms; ` +
     `lost ${r.lost}, handled twice ${r.handledTwice}, applied twice ${r.appliedTwice}, ` +
-    `order violations ${r.orderViolations}, wrong final state ${r.wrongFinalState}, answered too late ${r.answeredTooLate}; ` +
-    `inbox left open ${r.inboxLeft}, payloads kept ${r.payloadsKept}; ~${r.updatesPerSecond} presses/s while up`
+    `order violations ${r.orderViolations}, wrong final state ${r.wrongFinalState}, answered too late ${r.answeredTooLate}, error replies ${r.errorReplies}; ` +
+    `inbox left open ${r.inboxLeft}, payloads kept ${r.payloadsKept}; ~${r.updatesPerSecond} presses/s while up` +
+    r.details.map((d) => `\n  ${d}`).join('')
   );
 }
