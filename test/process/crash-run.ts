@@ -5,11 +5,11 @@
  * a new one starts on the same database, and what every user saw is checked against the database.
  *
  * Each seller presses the switch their screen shows (Deactivate, then Activate, …) as soon as the
- * screen has redrawn after the previous press. Lost: a press whose effect never showed (the screen
- * stays as it was). Handled twice: a press answered more than once (the emulator refuses the
- * second answer and records it). Applied twice: a press more than one of whose answers says the
- * shop changed. Out of order: a chat whose answers came in another order than its presses, or a
- * shop whose flag is not the value of its seller's last press.
+ * screen has redrawn after the previous press. Lost: a press neither answered nor applied (the
+ * seller waits a minute for the screen, then the shop's flag tells). Handled twice: a press
+ * answered more than once (the emulator refuses the second answer and records it). Applied twice:
+ * a press more than one of whose answers says the shop changed. Out of order: a chat whose answers
+ * came in another order than its presses, or a shop whose flag is not its seller's last press.
  */
 import 'reflect-metadata';
 import { loadConfig } from '../../src/config.js';
