@@ -27,7 +27,7 @@ export interface EmulatorOptions {
   /**
    * The first update_id. Default: the wall clock in ms, so an emulator started again against the
    * same bot database goes on above the ids it gave before, as Telegram's do (the bot drops an id it
-   * has stored before, for 48 hours).
+   * has stored before, for an hour after handling it).
    */
   firstUpdateId?: number;
 }

@@ -22,8 +22,13 @@ export interface Recovery {
   replay: DueUpdate[];
 }
 
-/** How long handled rows (ids only) stay to drop redeliveries: under Telegram's 7-day id reset, over its 24 h retries. */
-export const INBOX_DONE_RETENTION_HOURS = 48;
+/**
+ * How long handled rows (ids only) stay to drop redeliveries. A stored update comes again only when
+ * Telegram missed its confirmation: a batch fetched again at the next start (before the first
+ * housekeeping run, an hour after it), or a webhook retry after a lost 200 (Telegram retries within
+ * minutes). An hour covers both and keeps the table to an hour or two of ids.
+ */
+export const INBOX_DONE_RETENTION_MINUTES = 60;
 /** How long a parked update (with its payload) waits for staff before it is deleted. */
 export const INBOX_PARKED_RETENTION_DAYS = 7;
 
@@ -135,9 +140,9 @@ export class InboxService {
     const { count } = await run(
       this.db,
       `DELETE FROM tg_inbox
-        WHERE (status = 'done' AND done_at < now() - make_interval(hours => $1))
+        WHERE (status = 'done' AND done_at < now() - make_interval(mins => $1))
            OR (status = 'parked' AND received_at < now() - make_interval(days => $2))`,
-      [INBOX_DONE_RETENTION_HOURS, INBOX_PARKED_RETENTION_DAYS],
+      [INBOX_DONE_RETENTION_MINUTES, INBOX_PARKED_RETENTION_DAYS],
     );
     return count;
   }

@@ -107,7 +107,7 @@ export {
 export { HousekeepingService, type PruneResult } from './housekeeping.js';
 export {
   InboxService,
-  INBOX_DONE_RETENTION_HOURS,
+  INBOX_DONE_RETENTION_MINUTES,
   INBOX_PARKED_RETENTION_DAYS,
   type DueUpdate,
   type InboxEntry,

@@ -146,8 +146,8 @@ describe('the durable inbox', () => {
     await sql(
       h.db,
       `INSERT INTO tg_inbox (update_id, kind, payload, status, received_at, done_at) VALUES
-         (1, 'message', NULL, 'done', now() - interval '3 days', now() - interval '3 days'),
-         (2, 'message', NULL, 'done', now() - interval '1 hour', now() - interval '1 hour'),
+         (1, 'message', NULL, 'done', now() - interval '2 hours', now() - interval '2 hours'),
+         (2, 'message', NULL, 'done', now() - interval '10 minutes', now() - interval '10 minutes'),
          (3, 'message', '{}', 'parked', now() - interval '8 days', NULL),
          (4, 'message', '{}', 'parked', now() - interval '1 day', NULL),
          (5, 'message', '{}', 'pending', now() - interval '30 days', NULL)`,
