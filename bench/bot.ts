@@ -4,6 +4,11 @@
  * API emulator, on a real database (PostgreSQL with BENCH_DATABASE_URL, else the embedded one).
  *
  *   npm run bench -- [--sellers 1000] [--concurrency 100]
+ *   npm run bench -- --crash [--rounds 3] [--sellers 50]
+ *
+ * The crash mode runs the app as a process instead (test/process/crash-run.ts): sellers switch
+ * their shops on and off without pause, the process is killed with SIGKILL at a random moment and
+ * restarted, and each round prints what was lost, handled or applied twice, and the restart times.
  *
  * Latency per update is measured as a user sees it: from the moment the update is queued at the
  * emulator until the bot's answer (the new or edited message) arrives, queueing included.
@@ -23,11 +28,39 @@ import { botTexts, type BotUser, type Texts } from '../test/support/texts.js';
 
 const { values } = parseArgs({
   options: {
-    sellers: { type: 'string', default: '1000' },
+    sellers: { type: 'string' },
     concurrency: { type: 'string', default: '100' },
+    crash: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '3' },
   },
 });
-const sellers = Number(values.sellers);
+
+if (values.crash) {
+  // The process tests' helpers make the database: PostgreSQL on BENCH_DATABASE_URL's server, else embedded.
+  if (process.env.BENCH_DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
+  const { crashRun, describeCrashRun } = await import('../test/process/crash-run.js');
+  const { createStore } = await import('../test/process/support.js');
+  let failed = false;
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    const store = await createStore();
+    try {
+      const r = await crashRun({ store, users: Number(values.sellers ?? 50) });
+      console.log(`round ${round}: ${describeCrashRun(r)}`);
+      if (
+        r.lost ||
+        r.appliedTwice ||
+        r.orderViolations ||
+        r.wrongFinalState ||
+        r.handledTwice > r.inFlightAtKill
+      )
+        failed = true;
+    } finally {
+      await store.close();
+    }
+  }
+  process.exit(failed ? 1 : 0);
+}
+const sellers = Number(values.sellers ?? 1000);
 const concurrency = Number(values.concurrency);
 const TOKEN = '123456:BENCH';
 

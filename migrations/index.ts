@@ -5,6 +5,7 @@ import { PanelPreferences1795269004496 } from './1795269004496-PanelPreferences.
 import { AuditChain1795269004510 } from './1795269004510-AuditChain.js';
 import { LoginKeysHashed1795269004520 } from './1795269004520-LoginKeysHashed.js';
 import { ShopSync1796024820000 } from './1796024820000-ShopSync.js';
+import { UpdateInbox1796024880000 } from './1796024880000-UpdateInbox.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AuditChain1795269004510,
   LoginKeysHashed1795269004520,
   ShopSync1796024820000,
+  UpdateInbox1796024880000,
 ];

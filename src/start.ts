@@ -105,7 +105,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     transport.mode === 'webhook'
       ? {
           path: webhookPath(transport.url),
-          handler: webhookHandler(bot.handleUpdate, transport.secret, logger),
+          handler: webhookHandler(bot.receive, transport.secret, logger),
         }
       : undefined;
   const ping = () => pingDatabase(db.dataSource);

@@ -14,9 +14,9 @@ import { unlinkShopFeature } from './features/unlink-shop.js';
 import { context } from './middleware/context.js';
 import { errorBoundary } from './middleware/error-boundary.js';
 import { session } from './middleware/session.js';
+import { Intake } from './intake.js';
 import { Poller } from './polling.js';
 import { buildRouter } from './router.js';
-import { RecentUpdateIds } from './update-ids.js';
 import { isMethodMissing } from './telegram-errors.js';
 import { catalogues } from './texts/index.js';
 
@@ -60,8 +60,9 @@ export function chatKey(update: Update): string | undefined {
 
 /**
  * Builds the bot from its dependencies: no process, environment or network at build time.
- * `start()` polls; `handleUpdate()` is the entry for webhooks and tests; `stop()` finishes the work
- * in flight and confirms the polling offset.
+ * `init()` replays what a crash left in the inbox; `startPolling()` polls; `receive()` is the
+ * webhook's entry and `handleUpdate()` the tests'; `stop()` finishes the work in flight and
+ * confirms the polling offset.
  */
 export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; concurrency?: number } = {}) {
   const { config, logger, services } = deps;
@@ -93,20 +94,34 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   bot.catch((err) => logger.error({ err }, 'unhandled bot error'));
 
   const queue = new ChatQueue(opts.concurrency ?? 64);
-  const recent = new RecentUpdateIds();
-  /**
-   * Queues an update behind the earlier ones of its chat; resolves when it has been handled. The one
-   * entry of both transports, so a redelivered update id is dropped here whichever brought it.
-   */
-  const handleUpdate = (update: Update): Promise<void> => {
-    if (!recent.firstTime(update.update_id)) return Promise.resolve();
-    return queue.push(chatKey(update), () => bot.handleUpdate(update));
+  // The one entry of both transports: stored first (a redelivered update id is dropped there,
+  // whichever transport brought it), then queued behind the earlier updates of its chat.
+  const intake = new Intake({
+    inbox: services.inbox,
+    queue,
+    handle: (u) => bot.handleUpdate(u),
+    chatKey,
+    logger,
+  });
+  /** Stores an update and queues it; resolves once it is stored (the webhook then answers 200). */
+  const receive = async (update: Update): Promise<void> => {
+    await intake.receive([update]);
+  };
+  /** Stores an update and resolves when it has been handled (a repeat resolves at once). */
+  const handleUpdate = async (update: Update): Promise<void> => {
+    const { handled } = await intake.receive([update]);
+    await handled;
   };
   const poller = new Poller({
     telegram: bot.telegram,
     logger,
-    dispatch: (u) => void handleUpdate(u),
-    drain: () => queue.drain(),
+    receive: async (updates) => {
+      await intake.receive(updates);
+    },
+    drain: async () => {
+      await queue.drain();
+      await intake.stop();
+    },
     backlog: () => queue.size,
     allowedUpdates: ALLOWED_UPDATES,
     timeoutSeconds: opts.pollTimeoutSeconds,
@@ -115,6 +130,8 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   async function init(): Promise<void> {
     bot.botInfo = await bot.telegram.getMe();
     if (config.bot.autoCustomise) await customise();
+    await intake.recover();
+    intake.start();
   }
 
   /**
@@ -158,6 +175,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   return {
     bot,
     handleUpdate,
+    receive,
     init,
     /** The bot's Telegram client (429s waited out, 403s reported): the notifier worker sends through it. */
     telegram: bot.telegram,
@@ -177,6 +195,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     async stop(): Promise<void> {
       await poller.stop();
       await queue.drain();
+      await intake.stop();
     },
   };
 }

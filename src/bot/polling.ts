@@ -5,8 +5,11 @@ import type { Logger } from '../logger.js';
 export interface PollerOptions {
   telegram: Telegram;
   logger: Logger;
-  /** Receives each update fetched (the bot drops repeats by update_id); it should queue the work and return quickly. */
-  dispatch: (update: Update) => void;
+  /**
+   * Receives each batch fetched: resolves once the batch is stored (the work is queued, not done).
+   * Only then is the offset advanced; a rejection fetches the same batch again after a pause.
+   */
+  receive: (updates: Update[]) => Promise<unknown>;
   /** Resolves when all dispatched work has finished. */
   drain: () => Promise<void>;
   /** How much dispatched work is still pending, for back-pressure. */
@@ -19,11 +22,11 @@ export interface PollerOptions {
 /**
  * Long polling with the guarantees Telegraf's loop lacks: updates are handed over as they arrive
  * (no waiting for the slowest of a batch), network failures back off, and stop() lets in-flight work finish before it
- * confirms the offset, so nothing is lost or handled twice across a graceful restart.
+ * confirms the offset, so nothing is handled twice across a graceful restart.
  *
- * Updates are confirmed by the next getUpdates, while their work may still be running: a crash or
- * SIGKILL drops the updates in flight (at most 64 at a time). Holding the offset back to the oldest
- * unfinished update would make every long poll return at once with updates already being handled.
+ * A batch is confirmed by the next getUpdates, while its work may still be running; that is safe
+ * because the offset moves past a batch only once `receive` has stored it (the durable inbox,
+ * src/bot/intake.ts): a crash or SIGKILL then loses nothing, the stored updates are replayed.
  */
 export class Poller {
   private offset = 0;
@@ -77,11 +80,11 @@ export class Poller {
           } as never,
           { signal: this.abort.signal as never },
         )) as unknown as Update[];
-        failures = 0;
-        for (const update of updates) {
-          this.offset = Math.max(this.offset, update.update_id + 1);
-          this.opts.dispatch(update);
+        if (updates.length) {
+          await this.opts.receive(updates);
+          for (const update of updates) this.offset = Math.max(this.offset, update.update_id + 1);
         }
+        failures = 0;
       } catch (err) {
         if (!this.running) break;
         failures++;
@@ -89,7 +92,10 @@ export class Poller {
         const code = (err as { code?: number }).code;
         if (code === 409) this.opts.logger.error('another poller or a webhook is active for this bot token');
         else if (code === 401) this.opts.logger.error('Telegram rejected BOT_TOKEN (401 Unauthorized)');
-        this.opts.logger.warn({ err, retryInMs: wait }, 'getUpdates failed');
+        this.opts.logger.warn(
+          { err, retryInMs: wait },
+          'getUpdates failed, or its updates could not be stored',
+        );
         await new Promise((r) => setTimeout(r, wait));
       }
     }

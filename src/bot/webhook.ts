@@ -83,13 +83,14 @@ function parseUpdate(text: string): Update | undefined {
  * the rest is not read); the JSON (bad: 400). Refusals log one warning a minute at most, so a flood
  * of bad requests can't flood the log.
  *
- * The update is handled before the answer, so a crash or a restart mid-update makes Telegram
- * deliver it again; the bot drops an update id it has already taken (src/bot/update-ids.ts). A 2xx
- * goes back even when the handler failed, because the error boundary has already told the user
- * and a retry would only repeat the failure.
+ * `receive` stores the update in the durable inbox (src/bot/intake.ts) and queues it; the 200
+ * goes back once it is stored, not handled, so Telegram sends the chat's next update without
+ * waiting for the handler, and a crash after the answer loses nothing (the update is replayed at
+ * the next start). If it can't be stored (the database is away) the answer is 500 and Telegram
+ * delivers it again; a delivery of an id stored before is dropped, across restarts.
  */
 export function webhookHandler(
-  handleUpdate: (update: Update) => Promise<void>,
+  receive: (update: Update) => Promise<void>,
   secret: string,
   logger: Logger,
 ): RequestHandler {
@@ -117,7 +118,7 @@ export function webhookHandler(
           return;
         }
         // Express 4 doesn't await handlers: a failure goes to its error handler, not nowhere.
-        return handleUpdate(update).then(() => res.status(200).end());
+        return receive(update).then(() => res.status(200).end());
       }, next)
       .catch(next);
   };

@@ -24,6 +24,12 @@ export interface EmulatorOptions {
   strictHtml?: boolean;
   /** Methods answered 404 "Not Found", as by a Bot API server that doesn't implement them. */
   unsupportedMethods?: string[];
+  /**
+   * The first update_id. Default: the wall clock in ms, so an emulator started again against the
+   * same bot database goes on above the ids it gave before, as Telegram's do (the bot drops an id it
+   * has stored before, for an hour after handling it).
+   */
+  firstUpdateId?: number;
 }
 
 export interface TestUserInfo {

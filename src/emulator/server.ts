@@ -22,6 +22,10 @@ export async function listen(s: EmulatorState): Promise<{ server: Server; port: 
       }
     });
   });
+  // Node closes an idle keep-alive connection after 5 s, and a client that reuses it at that moment
+  // gets "socket hang up" for a request that was never read (seen under load as a lost redraw).
+  // Telegram's servers keep connections far longer.
+  server.keepAliveTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -115,7 +115,7 @@ export class SlidingWindow {
 }
 
 export type ResolvedOptions = Required<
-  Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit' | 'unsupportedMethods'>
+  Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit' | 'unsupportedMethods' | 'firstUpdateId'>
 >;
 
 export class EmulatorState {
@@ -184,6 +184,7 @@ export class EmulatorState {
       strictHtml: options.strictHtml ?? true,
     };
     this.unsupportedMethods = new Set((options.unsupportedMethods ?? []).map((m) => m.toLowerCase()));
+    this.queue.nextUpdateId = options.firstUpdateId ?? Date.now();
     const rl = options.rateLimit;
     if (rl !== false) {
       const perChat = rl?.perChat === undefined ? { count: 20, windowMs: 1000 } : rl.perChat;

@@ -2,6 +2,7 @@ import { AuditService } from './audit.js';
 import { DashboardService } from './dashboard.js';
 import { AuthService } from './auth.js';
 import { HousekeepingService } from './housekeeping.js';
+import { InboxService } from './inbox.js';
 import { LoginLimiter, type LoginLimiterOptions } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { NotificationService } from './notifications.js';
@@ -42,6 +43,8 @@ export interface Services {
   audit: AuditService;
   dashboard: DashboardService;
   housekeeping: HousekeepingService;
+  /** The durable inbox of Telegram updates the bot's intake writes (src/bot/intake.ts). */
+  inbox: InboxService;
   storages: StorageService;
   /** The shop sync's outbox, inbound apply and dead letters (README "Shop sync"). */
   sync: SyncService;
@@ -67,7 +70,8 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const notifications = new NotificationService(dataSource);
   const audit = new AuditService(dataSource, { key: options.auditKey });
   const dashboard = new DashboardService(dataSource);
-  const housekeeping = new HousekeepingService(dataSource, limiter);
+  const inbox = new InboxService(dataSource);
+  const housekeeping = new HousekeepingService(dataSource, limiter, inbox);
   const storages = new StorageService(dataSource);
   const sync = new SyncService(dataSource, { auditKey: options.auditKey });
   return {
@@ -82,6 +86,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
     audit,
     dashboard,
     housekeeping,
+    inbox,
     storages,
     sync,
     transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
@@ -105,6 +110,14 @@ export {
   type PaymentTotal,
 } from './dashboard.js';
 export { HousekeepingService, type PruneResult } from './housekeeping.js';
+export {
+  InboxService,
+  INBOX_DONE_RETENTION_MINUTES,
+  INBOX_PARKED_RETENTION_DAYS,
+  type DueUpdate,
+  type InboxEntry,
+  type Recovery,
+} from './inbox.js';
 export { DomainError, isDomainError, type DomainErrorCode } from './errors.js';
 export {
   LoginLimiter,

@@ -75,7 +75,7 @@ describe('webhook mode', () => {
     const app = createHttpApp({
       config,
       logger,
-      webhook: { path: '/telegram/hook', handler: webhookHandler(bot.handleUpdate, secret, logger) },
+      webhook: { path: '/telegram/hook', handler: webhookHandler(bot.receive, secret, logger) },
     });
     server = await startHttpServer(app, 0, '127.0.0.1');
     await bot.setWebhook(url(), secret);

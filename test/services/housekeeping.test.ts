@@ -28,9 +28,9 @@ describe('HousekeepingService.prune', () => {
          ('bot', 'a', now() - interval '16 minutes'),
          ('panel-ip', 'b', now() - interval '14 minutes')`,
     );
-    expect(await ctx.s.housekeeping.prune()).toEqual({ botSessions: 2, loginFailures: 1 });
+    expect(await ctx.s.housekeeping.prune()).toEqual({ botSessions: 2, loginFailures: 1, inbox: 0 });
     expect(await count('bot_sessions')).toBe(1);
     expect(await count('login_failures')).toBe(1);
-    expect(await ctx.s.housekeeping.prune()).toEqual({ botSessions: 0, loginFailures: 0 });
+    expect(await ctx.s.housekeeping.prune()).toEqual({ botSessions: 0, loginFailures: 0, inbox: 0 });
   });
 });

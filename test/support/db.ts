@@ -41,6 +41,6 @@ export async function truncateAll(db: Database): Promise<void> {
   await sql(
     db,
     `TRUNCATE shop_links, storages, payments, shops, telegram_users, user_groups, users,
-              bot_sessions, notifications, login_failures, admin_sessions RESTART IDENTITY CASCADE`,
+              bot_sessions, notifications, login_failures, admin_sessions, tg_inbox RESTART IDENTITY CASCADE`,
   );
 }

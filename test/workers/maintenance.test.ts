@@ -20,7 +20,7 @@ function fakeServices(prune: () => Promise<PruneResult>) {
 
 describe('the maintenance worker', () => {
   it('prunes once per interval, not at start, and stops', async () => {
-    const { services, calls } = fakeServices(async () => ({ botSessions: 0, loginFailures: 0 }));
+    const { services, calls } = fakeServices(async () => ({ botSessions: 0, loginFailures: 0, inbox: 0 }));
     const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
     worker.start();
     expect(calls.n).toBe(0);
@@ -39,7 +39,7 @@ describe('the maintenance worker', () => {
         fail = false;
         throw new Error('database away');
       }
-      return { botSessions: 1, loginFailures: 1 };
+      return { botSessions: 1, loginFailures: 1, inbox: 0 };
     });
     const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
     worker.start();
@@ -56,7 +56,7 @@ describe('the maintenance worker', () => {
         new Promise<PruneResult>((resolve) => {
           release = () => {
             finished = true;
-            resolve({ botSessions: 0, loginFailures: 0 });
+            resolve({ botSessions: 0, loginFailures: 0, inbox: 0 });
           };
         }),
     );

@@ -316,6 +316,26 @@ export const en = {
       },
       messages: {},
     },
+    InboxUpdate: {
+      labels: {
+        InboxUpdate: 'Update inbox',
+        status: { pending: 'Pending', done: 'Done', parked: 'Parked', rerun: 'To re-run' },
+      },
+      actions: { rerun: 'Re-run', bulkRerun: 'Re-run' },
+      properties: {
+        updateId: 'Update ID',
+        kind: 'Kind',
+        chatKey: 'Chat',
+        status: 'Status',
+        attempts: 'Crashed runs',
+        receivedAt: 'Received',
+        doneAt: 'Done',
+      },
+      messages: {
+        statusHelp:
+          'Parked: the update was being handled during three crashes in a row and was set aside. Re-run it once the cause is fixed.',
+      },
+    },
   },
 
   server: {
@@ -325,6 +345,8 @@ export const en = {
       unbanned: (n: number, asked: number) => `Unbanned ${n} of ${asked} user${asked === 1 ? '' : 's'}`,
       activated: (n: number, asked: number) => `Activated ${n} of ${asked} user${asked === 1 ? '' : 's'}`,
       deactivated: (n: number, asked: number) => `Deactivated ${n} of ${asked} user${asked === 1 ? '' : 's'}`,
+      rerun: (n: number, asked: number) =>
+        `${n} of ${asked} parked update${asked === 1 ? '' : 's'} will run again within seconds`,
       shopCreated: () => 'Shop created: copy its API key now, it is shown once',
       apiKeySet: () => 'New API key set: copy it now, it is shown once',
       keyAlreadyShown: () => 'This key was already shown (or has expired)',

@@ -331,6 +331,26 @@ export const ru: Catalogue = {
       },
       messages: {},
     },
+    InboxUpdate: {
+      labels: {
+        InboxUpdate: 'Входящие обновления',
+        status: { pending: 'Ожидает', done: 'Обработано', parked: 'Отложено', rerun: 'К повтору' },
+      },
+      actions: { rerun: 'Повторить', bulkRerun: 'Повторить' },
+      properties: {
+        updateId: 'ID обновления',
+        kind: 'Тип',
+        chatKey: 'Чат',
+        status: 'Состояние',
+        attempts: 'Прерванных запусков',
+        receivedAt: 'Получено',
+        doneAt: 'Обработано',
+      },
+      messages: {
+        statusHelp:
+          'Отложено: обновление обрабатывалось во время трёх сбоев подряд и было отложено. Повторите его, когда причина устранена.',
+      },
+    },
   },
 
   server: {
@@ -339,6 +359,7 @@ export const ru: Catalogue = {
       unbanned: (n, asked) => `Разблокировано ${n} из ${asked} ${users(asked)}`,
       activated: (n, asked) => `Активировано ${n} из ${asked} ${users(asked)}`,
       deactivated: (n, asked) => `Деактивировано ${n} из ${asked} ${users(asked)}`,
+      rerun: (n, asked) => `Будет повторено в течение нескольких секунд: ${n} из ${asked}`,
       shopCreated: () => 'Магазин создан: скопируйте его API-ключ сейчас, он показывается один раз',
       apiKeySet: () => 'Новый API-ключ задан: скопируйте его сейчас, он показывается один раз',
       keyAlreadyShown: () => 'Этот ключ уже был показан (или срок его показа истёк)',

@@ -1,6 +1,7 @@
 import type { ResourceWithOptions } from 'adminjs';
 import { auditLog } from './audit-log.js';
 import { groups } from './groups.js';
+import { inboxUpdates } from './inbox.js';
 import { payments } from './payments.js';
 import type { ResourceDeps } from './shared.js';
 import { shopLinks } from './shop-links.js';
@@ -28,5 +29,6 @@ export function buildResources(deps: ResourceDeps): ResourceWithOptions[] {
     groups(deps),
     userGroups(deps),
     auditLog(deps),
+    inboxUpdates(deps),
   ];
 }

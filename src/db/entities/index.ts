@@ -2,6 +2,7 @@ import { AppSecret } from './app-secret.js';
 import { AuditLog } from './audit-log.js';
 import { BotSession } from './bot-session.js';
 import { Group } from './group.js';
+import { InboxUpdate } from './inbox-update.js';
 import { LoginFailure } from './login-failure.js';
 import { Notification } from './notification.js';
 import { Payment } from './payment.js';
@@ -17,6 +18,7 @@ export {
   AuditLog,
   BotSession,
   Group,
+  InboxUpdate,
   LoginFailure,
   Notification,
   Payment,
@@ -31,12 +33,14 @@ export { ROLES, type Role } from './telegram-user.js';
 export { LINK_SOURCES, type LinkSource } from './shop-link.js';
 export { TELEGRAM_ADMINS_GROUP } from './group.js';
 export type { NotificationKind, NotificationStatus } from './notification.js';
+export { INBOX_STATUSES, type InboxStatus } from './inbox-update.js';
 
 export const entities = [
   AppSecret,
   AuditLog,
   BotSession,
   Group,
+  InboxUpdate,
   LoginFailure,
   Notification,
   Payment,
