@@ -10,6 +10,7 @@ import type { BoundServer } from './http/listen.js';
 import type { Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { checkDataDir, databaseError } from './startup.js';
+import { resolveSecretKey } from './support/secret-key.js';
 import { Notifier } from './workers/notifier.js';
 import { createMaintenanceWorker } from './workers/maintenance.js';
 
@@ -34,7 +35,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const applied = await runMigrations(db.dataSource);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const services = createServices(db.dataSource, config);
+  const services = createServices(db.dataSource, { ...config, secretKey: await resolveSecretKey(config) });
   const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
   const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
   await bot.init();

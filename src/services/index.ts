@@ -10,6 +10,7 @@ import { StaffService } from './staff.js';
 import { transaction, type Db } from './sql.js';
 import { StorageService } from './storages.js';
 import { SubscriptionService } from './subscriptions.js';
+import { SupportService } from './support.js';
 import { UserService } from './users.js';
 
 /**
@@ -25,6 +26,8 @@ export interface ServicesOptions {
   bcryptRounds?: number;
   /** The audit chain's HMAC key (AUDIT_KEY); unset: the public development key. */
   auditKey?: string;
+  /** The key that seals secrets at rest (SECRET_KEY, or the one kept in DATA_DIR); unset: a public test key. */
+  secretKey?: string;
 }
 
 export interface Services {
@@ -42,6 +45,8 @@ export interface Services {
   dashboard: DashboardService;
   housekeeping: HousekeepingService;
   storages: StorageService;
+  /** The support desk's channels, conversations, id pairs and outbox. */
+  support: SupportService;
   /**
    * Runs `fn` in one transaction with a set of services bound to it: everything they write commits
    * or rolls back together (loaddata). Inside another transaction it is a savepoint.
@@ -66,6 +71,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const dashboard = new DashboardService(dataSource);
   const housekeeping = new HousekeepingService(dataSource, limiter);
   const storages = new StorageService(dataSource);
+  const support = new SupportService(dataSource, { secretKey: options.secretKey });
   return {
     users,
     shops,
@@ -79,6 +85,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
     dashboard,
     housekeeping,
     storages,
+    support,
     transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
   };
 }
@@ -124,6 +131,17 @@ export {
   type StaffAccountStatus,
 } from './staff.js';
 export { StorageService, type StorageInput } from './storages.js';
+export {
+  SupportService,
+  isSecretSetting,
+  type ChannelRecord,
+  type ConversationRecord,
+  type OutboxRow,
+  type SellerAddress,
+  type SellerCardData,
+  type SupportFigures,
+} from './support.js';
+export { Sealer, DEVELOPMENT_SECRET_KEY } from './sealer.js';
 export * as validation from './rules.js';
 export { isUniqueViolation } from './sql.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';

@@ -71,6 +71,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     REPORT_CHAT_ID: '',
     SESSION_SECRET: '',
     AUDIT_KEY: '',
+    SECRET_KEY: '',
+    SUPPORT_API_TOKEN: '',
+    PUBLIC_URL: '',
     ...extra,
   };
 }

@@ -8,6 +8,14 @@ import { Payment } from './payment.js';
 import { ShopLink } from './shop-link.js';
 import { Shop } from './shop.js';
 import { Storage } from './storage.js';
+import {
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
+} from './support.js';
 import { TelegramUser } from './telegram-user.js';
 import { UserGroup } from './user-group.js';
 import { User } from './user.js';
@@ -23,6 +31,12 @@ export {
   Shop,
   ShopLink,
   Storage,
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
   TelegramUser,
   User,
   UserGroup,
@@ -30,6 +44,14 @@ export {
 export { ROLES, type Role } from './telegram-user.js';
 export { LINK_SOURCES, type LinkSource } from './shop-link.js';
 export { TELEGRAM_ADMINS_GROUP } from './group.js';
+export {
+  SUPPORT_CHANNEL_KINDS,
+  SUPPORT_CHANNEL_STATUSES,
+  type ConversationStatus,
+  type SupportChannelKind,
+  type SupportChannelStatus,
+  type SupportDirection,
+} from './support.js';
 export type { NotificationKind, NotificationStatus } from './notification.js';
 
 export const entities = [
@@ -43,6 +65,12 @@ export const entities = [
   Shop,
   ShopLink,
   Storage,
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
   TelegramUser,
   User,
   UserGroup,
