@@ -13,6 +13,8 @@ export interface HttpAppDeps {
   ping?: () => Promise<unknown>;
   /** The Telegram webhook, mounted at `path`; it reads its own body (after checking the secret). */
   webhook?: { path: string; handler: express.RequestHandler };
+  /** The support desk: its management API (/api/support/channels) and signed file links (/support/files). */
+  support?: { api: express.Router; files: express.RequestHandler };
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -31,7 +33,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * the webhook reads its own body, once the secret is right.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, admin, ping, webhook } = deps;
+  const { config, logger, admin, ping, webhook, support } = deps;
   const app = express();
   app.disable('x-powered-by');
   // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
@@ -53,6 +55,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
 
   if (webhook) app.post(webhook.path, webhook.handler);
+
+  if (support) {
+    app.use('/api/support/channels', support.api);
+    app.get('/support/files/:signed', support.files);
+  }
 
   app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));
 

@@ -91,7 +91,9 @@ export interface OperatorMessage {
   text?: string;
   /**
    * For channels inside Telegram: the message(s) to copy to the seller (copyMessage/copyMessages keep
-   * media, formatting and albums without our downloading anything).
+   * media, formatting and albums without our downloading anything). The core sends a "💬 Support ·
+   * name" line first. For a plain text message give `text` instead (no `copy`): the core then sends
+   * one message, the mark and the text together.
    */
   copy?: { fromChatId: number; messageIds: number[] };
   /** For channels on other platforms: files to fetch (size-capped) and send to the seller. */
