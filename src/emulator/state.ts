@@ -281,6 +281,11 @@ export class EmulatorState {
       typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
     const chat = Number.isSafeInteger(id) ? this.chats.get(id) : undefined;
     if (!chat || !chat.known) throw new ApiError(400, DESCRIPTIONS.chatNotFound);
+    const bot = chat.members.get(this.botUser.id);
+    if (bot?.status === 'kicked')
+      throw new ApiError(403, `Forbidden: bot was kicked from the ${chat.chat.type} chat`);
+    if (bot?.status === 'left')
+      throw new ApiError(403, `Forbidden: bot is not a member of the ${chat.chat.type} chat`);
     return chat;
   }
 
