@@ -223,6 +223,18 @@ describe('forums: chats, members, topics', () => {
     ).toBe('400 Bad Request: message to copy not found');
   });
 
+  it('a bot removed from the group gets 403 there', async () => {
+    const forum = emu.forum({ id: FORUM, title: 'Support' });
+    forum.setBot({ status: 'kicked' });
+    expect(await error('sendMessage', { chat_id: FORUM, text: 'x' })).toBe(
+      '403 Forbidden: bot was kicked from the supergroup chat',
+    );
+    forum.setBot({ status: 'left' });
+    expect(await error('getChat', { chat_id: FORUM })).toBe(
+      '403 Forbidden: bot is not a member of the supergroup chat',
+    );
+  });
+
   it('~20 messages a minute per group: 429 with retry_after, and the window moves on', async () => {
     emu.forum({ id: FORUM, title: 'Support' });
     const { message_thread_id: id } = await topic(); // counts as one
