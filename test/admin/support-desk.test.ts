@@ -138,6 +138,8 @@ describe('Support → Conversations', () => {
       json: { confirm: 'yes' },
     });
     expect((await banned())[0]!.support_banned).toBe(false);
+    const dashboard = (await clerk.api('/dashboard')).json<{ support: Record<string, number> }>();
+    expect(dashboard.support).toEqual({ openConversations: 0, relayedToday: 0 });
     // Conversations are made by the bot, never in the panel.
     await clerk.api('/resources/SupportConversation/actions/new', {
       json: { status: 'open', telegramUserId: u.id, channelId: channel.id },

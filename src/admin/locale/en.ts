@@ -63,6 +63,8 @@ export const en = {
         inactiveShops: 'Inactive shops',
         paymentsThisMonth: 'Payments this month',
         paidThisMonth: 'Paid this month',
+        openConversations: 'Open support conversations',
+        relayedToday: 'Support messages today',
         loadFailed: 'The figures could not be loaded.',
       },
       ConfirmAction: {

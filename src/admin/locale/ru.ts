@@ -69,6 +69,8 @@ export const ru: Catalogue = {
         inactiveShops: 'Неактивные магазины',
         paymentsThisMonth: 'Платежей в этом месяце',
         paidThisMonth: 'Оплачено в этом месяце',
+        openConversations: 'Открытые диалоги поддержки',
+        relayedToday: 'Сообщений поддержки сегодня',
         loadFailed: 'Не удалось загрузить цифры.',
       },
       ConfirmAction: {
