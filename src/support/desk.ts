@@ -789,7 +789,8 @@ export class SupportDesk {
     if (isBlocked(err)) {
       await support.drop([row.id]);
       await this.services.users.setReachable(seller.telegramId, false);
-      if (seller.isReachable) await this.tellOperatorsUnreachable(row.conversationId);
+      // Each undelivered answer is told: the operator knows that message did not arrive.
+      await this.tellOperatorsUnreachable(row.conversationId);
       this.log.warn({ conversation: row.conversationId }, 'seller blocked the bot: support message dropped');
       return;
     }
@@ -811,7 +812,7 @@ export class SupportDesk {
   private async tellOperatorsUnreachable(conversationId: number): Promise<void> {
     await this.services.support.enqueue('to_operator', conversationId, {
       type: 'notice',
-      text: '⛔️ The seller has blocked the bot: messages can no longer reach them.',
+      text: '⛔️ Not delivered: the seller has blocked the bot, messages can no longer reach them.',
     } satisfies ToOperator);
   }
 }
