@@ -713,15 +713,20 @@ export class SupportDesk {
         return true;
       }
       if (payload.type === 'edit') {
-        const pair = await support.pairByExternal(row.conversationId, payload.externalMessageId);
-        if (pair && payload.text !== undefined) {
+        // One pair: the mark and the text in one message. Several: the mark line, then the copies.
+        const pairs = await support.pairsByExternal(row.conversationId, payload.externalMessageId);
+        const target = pairs[pairs.length - 1];
+        if (target && payload.text !== undefined) {
           const conv = await support.conversation(row.conversationId);
-          const text = `${t.supportFrom(conv?.operatorName ?? undefined)}\n${h(payload.text)}`;
+          const text =
+            pairs.length === 1
+              ? `${t.supportFrom(conv?.operatorName ?? undefined)}\n${h(payload.text)}`
+              : h(payload.text);
           await tg
-            .editMessageText(pair.chatId, pair.messageId, undefined, text, { parse_mode: 'HTML' })
+            .editMessageText(target.chatId, target.messageId, undefined, text, { parse_mode: 'HTML' })
             .catch(async (err: unknown) => {
               if (err instanceof TelegramError && /no text in the message/i.test(err.description))
-                await tg.editMessageCaption(pair.chatId, pair.messageId, undefined, payload.text);
+                await tg.editMessageCaption(target.chatId, target.messageId, undefined, payload.text);
               else if (!(err instanceof TelegramError && /not modified/i.test(err.description))) throw err;
             });
         }

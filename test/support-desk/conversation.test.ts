@@ -112,13 +112,18 @@ describe('a conversation', () => {
 
     // The operator answers the seller's message as a reply; the seller sees a reply to their own.
     const copy = forum.messages(thread).find((m) => m.text === 'fixed secret E6')!;
-    olga.reply(copy.message_id, 'operator secret D4');
+    const said = olga.reply(copy.message_id, 'operator secret D4');
     const answer = await u.waitForMessage('operator secret D4');
     const shown = u
       .chat()
       .filter((m) => m.message_id <= answer.message_id)
       .slice(-2);
     expect(shown.some((m) => m.reply_to_message_id === mine.message_id)).toBe(true);
+
+    // The operator edits the answer: the seller's copy changes in place.
+    olga.edit(said.message_id, 'operator secret D4, corrected');
+    const edited = await u.waitForMessage('corrected');
+    expect([answer.message_id, answer.message_id - 1]).toContain(edited.message_id);
 
     // The seller replies to the answer; the topic copy replies to the operator's message.
     u.reply(answer.message_id, 'reply secret F7');
@@ -147,7 +152,7 @@ describe('a conversation', () => {
 
   it('leaves no message text in any table or in the log', async () => {
     const secrets = ['secret text A1', 'caption secret B2', 'album secret C3', 'operator secret D4'];
-    secrets.push('typo secret E5', 'fixed secret E6', 'reply secret F7', 'secret G8');
+    secrets.push('corrected', 'typo secret E5', 'fixed secret E6', 'reply secret F7', 'secret G8');
     const tables = await sql<{ tablename: string }>(
       h,
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`,
