@@ -160,6 +160,8 @@ export class SupportDesk {
     loop(() => this.deliverToOperators(), every);
     loop(() => this.deliverToSellers(), every);
     loop(() => this.sync(), this.deps.syncIntervalMs ?? 3000);
+    // De-duplication marks older than a week and id pairs older than 90 days are dropped hourly.
+    loop(() => this.services.support.prune(), 3_600_000);
   }
 
   async stop(): Promise<void> {
@@ -539,6 +541,10 @@ export class SupportDesk {
       return false;
     }
     if (!running?.online || !running.channel) {
+      if (this.now() - head.createdAt.getTime() > GIVE_UP_MS) {
+        await this.toOperatorFailed(rows, conv, new Error('channel offline for a day'));
+        return false;
+      }
       await support.retryLater(ids, 15, 'channel offline');
       return false;
     }

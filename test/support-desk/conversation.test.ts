@@ -62,6 +62,13 @@ afterAll(async () => {
   await h.close();
 });
 
+/** eventually(), failing the test when `ok` never held. */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  const value = await eventually(read, ok);
+  if (!ok(value)) throw new Error(`never happened; last read: ${JSON.stringify(value)}`);
+  return value;
+}
+
 const topicTexts = (thread: number) => forum.messages(thread).map((m) => m.text ?? '');
 
 describe('a conversation', () => {
@@ -79,7 +86,7 @@ describe('a conversation', () => {
     const greeting = await u.waitForMessage('Hello from the desk');
     expect(greeting.text).toBe('💬 Support\nHello from the desk');
     thread = (await forum.waitForTopic()).id;
-    await eventually(
+    await until(
       async () => topicTexts(thread),
       (t) => t.includes('secret text A1'),
     );
@@ -90,7 +97,7 @@ describe('a conversation', () => {
       { type: 'photo' },
       { type: 'document', name: 'a.pdf' },
     ]);
-    const album = await eventually(
+    const album = await until(
       async () => forum.messages(thread).filter((m) => m.media_group_id),
       (m) => m.length === 3,
     );
@@ -100,12 +107,12 @@ describe('a conversation', () => {
 
   it('carries edits and replies both ways through the id pairs', async () => {
     const mine = u.send('typo secret E5');
-    await eventually(
+    await until(
       async () => topicTexts(thread),
       (t) => t.includes('typo secret E5'),
     );
     u.edit(mine.message_id, 'fixed secret E6');
-    await eventually(
+    await until(
       async () => topicTexts(thread),
       (t) => t.includes('fixed secret E6'),
     );
@@ -127,7 +134,7 @@ describe('a conversation', () => {
 
     // The seller replies to the answer; the topic copy replies to the operator's message.
     u.reply(answer.message_id, 'reply secret F7');
-    const relayed = await eventually(
+    const relayed = await until(
       async () => forum.messages(thread).find((m) => m.text === 'reply secret F7'),
       (m) => m !== undefined,
     );
@@ -137,12 +144,12 @@ describe('a conversation', () => {
   it('marks a seller who blocked the bot unreachable and tells the operators in the topic', async () => {
     u.blockBot();
     olga.send('are you there? secret G8', thread);
-    const reachable = await eventually(
+    const reachable = await until(
       async () => (await userRow(h, u.id))!.isReachable,
       (r) => !r,
     );
     expect(reachable).toBe(false);
-    const texts = await eventually(
+    const texts = await until(
       async () => topicTexts(thread).join('\n'),
       (t) => /blocked the bot/.test(t),
     );
