@@ -64,6 +64,10 @@ describe('supportchannel', () => {
     );
     expect((await run('start', 'forum')).code).toBe(0);
     expect(await run('stop', 'nope')).toMatchObject({ code: 1, err: ['Error: no support channel "nope".'] });
+    const rotated = await run('token', 'forum');
+    const token = /: (sc_\S+)$/.exec(rotated.out[0]!)![1]!;
+    const { services } = cliDeps(db).deps;
+    expect((await services.support.channelByToken('forum', token))?.name).toBe('forum');
     expect((await run('remove', 'forum')).code).toBe(0);
     expect((await run('list')).out).toEqual(['No support channels.']);
   });

@@ -7,6 +7,7 @@ const USAGE = `Usage:
   supportchannel set NAME [--set KEY=VALUE …] [--default]      (KEY= removes a setting)
   supportchannel list
   supportchannel start NAME | stop NAME | remove NAME
+  supportchannel token NAME                                     (a new management API token; the old one stops working)
 
 The running app picks a change up within seconds ("list" shows its status). "add" prints the
 channel's management API token once.`;
@@ -92,6 +93,12 @@ export const supportchannel = defineCommand(
         if (!(await support.removeChannel(needName())))
           throw new CommandError(`Error: no support channel "${name}".`);
         deps.out(`Support channel "${name}" removed, with its conversations and waiting messages.`);
+        return 0;
+      }
+      case 'token': {
+        const token = await support.rotateToken(needName());
+        if (!token) throw new CommandError(`Error: no support channel "${name}".`);
+        deps.out(`New management API token of "${name}" (shown once; the old one no longer works): ${token}`);
         return 0;
       }
       case 'list': {
