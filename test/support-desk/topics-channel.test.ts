@@ -322,7 +322,7 @@ describe('seller → topic', () => {
 });
 
 describe('forum → events', () => {
-  it('operator messages, replies, albums and edits in a mapped topic become events with ids to copy', async () => {
+  it('operator texts, replies, albums and edits in a mapped topic become events (media with ids to copy)', async () => {
     const ref = await open(channel);
     const thread = Number(ref.externalId);
     const m = seller.send('hello');
@@ -341,7 +341,6 @@ describe('forum → events', () => {
           externalMessageId: String(hi.message_id),
           operatorName: 'Olga K',
           text: 'Hi! How can I help?',
-          copy: { fromChatId: FORUM, messageIds: [hi.message_id] },
         },
       },
       {
@@ -351,7 +350,6 @@ describe('forum → events', () => {
           externalMessageId: String(reply.message_id),
           operatorName: 'Olga K',
           text: 'About that:',
-          copy: { fromChatId: FORUM, messageIds: [reply.message_id] },
           replyToExternalId: copied.externalMessageIds[0],
         },
       },
@@ -365,10 +363,21 @@ describe('forum → events', () => {
     ]);
 
     events = [];
+    const pic = olga.sendPhoto(thread, 'the box');
     const album = olga.sendAlbum(thread, [{ type: 'photo', caption: 'see' }, { type: 'photo' }]);
     await pump();
     await channel.stop(); // gathers what came: the album goes as one message
     expect(events).toEqual([
+      {
+        type: 'operator_message',
+        conversation: ref,
+        message: {
+          externalMessageId: String(pic.message_id),
+          operatorName: 'Olga K',
+          text: 'the box',
+          copy: { fromChatId: FORUM, messageIds: [pic.message_id] },
+        },
+      },
       {
         type: 'operator_message',
         conversation: ref,

@@ -5,8 +5,8 @@
  * - A topic is titled with the seller's name, @username and shops; its first message is the seller
  *   card. Seller messages are copied into it (copyMessage; albums with copyMessages, so they stay
  *   albums) and nothing is downloaded: files of any size go through.
- * - Operators (humans) answer in the topic; their messages reach the core as operator_message events
- *   with the ids to copy to the seller. Messages from bots, in General (a reply there also carries a
+ * - Operators (humans) answer in the topic; their messages reach the core as operator_message events:
+ *   a plain text as text, anything else with the ids to copy to the seller. Messages from bots, in General (a reply there also carries a
  *   thread id: only `is_topic_message` says "in a topic") and in topics of no conversation are
  *   ignored quietly.
  * - In a topic: /close closes the conversation and the topic, a topic closed from Telegram's menu
@@ -480,6 +480,9 @@ export class TopicsChannel implements SupportChannel {
       return true;
     }
     this.runtime.log.info(log, 'operator message');
+    // A plain text goes as text (the core sends it with the "Support" mark as one message); anything
+    // else is copied.
+    const plain = msg.text !== undefined;
     await this.runtime.emit({
       type: 'operator_message',
       conversation,
@@ -487,7 +490,7 @@ export class TopicsChannel implements SupportChannel {
         externalMessageId: String(msg.message_id),
         ...(operatorName ? { operatorName } : {}),
         ...(text !== undefined ? { text } : {}),
-        copy: { fromChatId: this.forum, messageIds: [msg.message_id] },
+        ...(plain ? {} : { copy: { fromChatId: this.forum, messageIds: [msg.message_id] } }),
         ...(replyTo ? { replyToExternalId: replyTo } : {}),
       },
     });
