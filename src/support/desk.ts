@@ -817,5 +817,6 @@ export class SupportDesk {
 }
 
 export function refOf(c: ConversationRecord): ConversationRef {
-  return { id: c.id, externalId: c.externalId ?? '', state: c.state };
+  const { lost, ...state } = c.state ?? {};
+  return { id: c.id, externalId: c.externalId ?? '', state, ...(lost === true ? { lost: true } : {}) };
 }

@@ -209,6 +209,15 @@ describe('topics and cards', () => {
     });
   });
 
+  it('a conversation the core marks lost gets a new topic at once, with the note', async () => {
+    const ref = await open(channel);
+    const { externalId } = await channel.open(card(), { ...ref, lost: true });
+    expect(externalId).not.toBe(ref.externalId);
+    expect(forum.topics()).toHaveLength(2);
+    const [note] = forum.messages(Number(externalId)).filter((x) => !x.service);
+    expect(note.text).toMatch(/^⚠️ The previous topic of this seller was deleted/);
+  });
+
   it('updateSeller renames the topic', async () => {
     const ref = await open(channel);
     await channel.updateSeller(ref, card({ shops: ['New shop'] }));

@@ -245,7 +245,7 @@ export class TopicsChannel implements SupportChannel {
   ): Promise<{ externalId: string; state?: Record<string, unknown> }> {
     if (existing) {
       const thread = Number(existing.externalId);
-      if (Number.isSafeInteger(thread) && thread > 0) {
+      if (!existing.lost && Number.isSafeInteger(thread) && thread > 0) {
         try {
           await this.telegram.reopenForumTopic(this.forum, thread);
           return { externalId: existing.externalId };
