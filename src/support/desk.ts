@@ -789,7 +789,9 @@ export class SupportDesk {
     if (isBlocked(err)) {
       await support.drop([row.id]);
       await this.services.users.setReachable(seller.telegramId, false);
-      if (seller.isReachable) await this.tellOperatorsUnreachable(row.conversationId);
+      // Told for every operator message that could not go: the seller's my_chat_member update has
+      // usually marked them unreachable already, so "only when it flips" would never tell anyone.
+      await this.tellOperatorsUnreachable(row.conversationId);
       this.log.warn({ conversation: row.conversationId }, 'seller blocked the bot: support message dropped');
       return;
     }

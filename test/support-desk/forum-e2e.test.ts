@@ -13,6 +13,8 @@ import {
   type Harness,
 } from '../support/bot-harness.js';
 import type { BotUser } from '../support/texts.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { sql } from '../support/sql.js';
 
 const FORUM = -1001700000001;
 
@@ -20,8 +22,8 @@ let h: Harness;
 let forum: ForumChat;
 let olga: ForumOperator;
 
-async function setUp(perGroup = { count: 1000, windowMs: 60_000 }): Promise<void> {
-  h = await startHarness({}, { rateLimit: { perGroup } });
+async function setUp(perGroup = { count: 1000, windowMs: 60_000 }, logger?: Logger): Promise<void> {
+  h = await startHarness({}, { rateLimit: { perGroup } }, logger ? { logger } : {});
   forum = h.emulator.forum({ id: FORUM, title: 'Support' });
   olga = forum.operator({ id: 501, first_name: 'Olga', last_name: 'K' });
   await h.services.support.createChannel({
@@ -239,6 +241,98 @@ describe('a seller and an operator in a forum topic', () => {
     );
     ann.send('thanks');
     await inTopic(topic.id, (m) => m.text === 'thanks');
+  });
+});
+
+describe('what the forum takes', () => {
+  beforeEach(() => setUp());
+
+  it('voice, video, a sticker and a 30 MB document go to the topic; a poll and a dice get a sentence; an operator album arrives as one', async () => {
+    const ann = await seller('Ann');
+    ann.send('hello');
+    const topic = await forum.waitForTopic(8000);
+    ann.sendVoice();
+    ann.sendVideo({ caption: 'unboxing' });
+    ann.sendSticker('🙂');
+    ann.sendDocument({ name: 'catalogue.pdf', size: 30 * 1024 * 1024 });
+    await inTopic(topic.id, (m) => m.kind === 'document');
+    expect(
+      forum
+        .messages(topic.id)
+        .filter((m) => m.from_bot && !m.service)
+        .map((m) => m.kind)
+        .slice(1),
+    ).toEqual(['text', 'voice', 'video', 'sticker', 'document']);
+
+    ann.sendPoll('Which box?', ['red', 'blue']);
+    await ann.waitForMessage(
+      ann.label((t) => t.supportPoll),
+      8000,
+    );
+    ann.sendDice();
+    await ann.waitForMessage(
+      ann.label((t) => t.supportDice),
+      8000,
+    );
+    await h.emulator.settle(300, 8000);
+    expect(forum.messages(topic.id).some((m) => m.kind === 'poll' || m.kind === 'dice')).toBe(false);
+
+    const album = olga.sendAlbum(topic.id, [{ type: 'photo', caption: 'both boxes' }, { type: 'photo' }]);
+    const first = await ann.waitForMessage((m) => m.kind === 'photo' && m.text === 'both boxes', 8000);
+    const items = await eventually(
+      () => Promise.resolve(ann.chat().filter((m) => m.media_group_id === first.media_group_id)),
+      (list) => list.length === 2,
+    );
+    expect(items).toHaveLength(album.length);
+  });
+
+  it('a seller who blocked the bot: the operators are told in the topic', async () => {
+    const ann = await seller('Ann');
+    ann.send('hello');
+    const topic = await forum.waitForTopic(8000);
+    await inTopic(topic.id, (m) => m.text === 'hello');
+    ann.blockBot();
+    olga.send('Are you still there?', topic.id);
+    await inTopic(topic.id, (m) => m.text.includes('blocked the bot'), 8000);
+  });
+});
+
+describe('no message text is kept', () => {
+  const lines: string[] = [];
+  beforeEach(() =>
+    setUp(undefined, createLogger('debug', 'market-bot', { write: (l: string) => lines.push(l) })),
+  );
+
+  it('after a conversation no table and no log line holds a word of it', async () => {
+    const ann = await seller('Ann');
+    ann.send('zebra-parcel-7731 is stuck');
+    const topic = await forum.waitForTopic(8000);
+    await inTopic(topic.id, (m) => m.text === 'zebra-parcel-7731 is stuck');
+    ann.sendPhoto('okapi-label-5520');
+    await inTopic(topic.id, (m) => m.text === 'okapi-label-5520');
+    olga.send('narwhal-answer-9914', topic.id);
+    await ann.waitForMessage('narwhal-answer-9914', 8000);
+    const mine = ann.send('quokka-reply-3381');
+    await inTopic(topic.id, (m) => m.text === 'quokka-reply-3381');
+    ann.edit(mine.message_id, 'quokka-edited-4471');
+    await inTopic(topic.id, (m) => m.text === 'quokka-edited-4471');
+    await h.emulator.settle(300, 8000);
+
+    const tables = await sql<{ table_name: string }>(
+      h,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    let dump = '';
+    for (const { table_name } of tables) {
+      const rows = await sql<{ row: string }>(h, `SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
+      dump += rows.map((r) => r.row).join('\n');
+    }
+    expect(dump).toContain(String(ann.id)); // the dump did read the tables
+    expect(lines.length).toBeGreaterThan(10);
+    for (const word of ['zebra-parcel', 'okapi-label', 'narwhal-answer', 'quokka-reply', 'quokka-edited']) {
+      expect(dump).not.toContain(word);
+      expect(lines.filter((l) => l.includes(word))).toEqual([]);
+    }
   });
 });
 
