@@ -155,4 +155,4 @@ export type {
   SubscriptionStatus,
 } from './subscriptions.js';
 export { UserService, type Access, type TelegramProfile, type UserServiceOptions } from './users.js';
-export { TELEGRAM_ADMINS_GROUP } from '../db/entities/index.js';
+export { TELEGRAM_ADMINS_GROUP, SUPPORT_CHANNEL_KINDS } from '../db/entities/index.js';
