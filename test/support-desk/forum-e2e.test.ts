@@ -160,6 +160,30 @@ describe('a seller and an operator in a forum topic', () => {
     expect(forum.topics()).toHaveLength(1);
   });
 
+  it("a reopened topic's title follows the seller's shops", async () => {
+    const ann = await seller('Ann');
+    ann.send('hello');
+    const topic = await forum.waitForTopic(8000);
+    await inTopic(topic.id, (m) => m.text === 'hello');
+    ann.pressKey((t) => t.btnEndConversation);
+    await eventually(
+      () => Promise.resolve(forum.topic(topic.id)),
+      (t) => t?.closed === true,
+    );
+    const { apiKey } = await seedShop(h.services, 'Spice Market');
+    await seedSeller(h, ann, apiKey!);
+    ann.send('/support');
+    await ann.waitForMessage(ann.label((t) => t.supportIntro).slice(0, 30));
+    ann.send('again');
+    await inTopic(topic.id, (m) => m.text === 'again');
+    const renamed = await eventually(
+      () => Promise.resolve(forum.topic(topic.id)),
+      (t) => t?.name.includes('Spice Market') === true,
+    );
+    expect(renamed?.name).toBe(`Ann · @ann_${shopNo} · Spice Market, Tea House ${shopNo}`);
+    expect(forum.topics()).toHaveLength(1);
+  });
+
   it('two first messages at once make one topic, and both arrive in order', async () => {
     const ann = await seller('Ann');
     ann.send('first');
