@@ -259,9 +259,7 @@ export class SupportService {
       const { count } = await run(em, `SELECT 1 FROM support_channels WHERE name = $1`, [name]);
       if (!count) return false;
       await run(em, `UPDATE support_channels SET is_default = false WHERE is_default AND name <> $1`, [name]);
-      await run(em, `UPDATE support_channels SET is_default = true, updated_at = now() WHERE name = $1`, [
-        name,
-      ]);
+      await run(em, `UPDATE support_channels SET is_default = true WHERE name = $1`, [name]);
       return true;
     });
   }
@@ -654,6 +652,59 @@ export class SupportService {
       [direction ?? null],
     );
     return rows[0]!.n;
+  }
+
+  // --- staff actions (the panel) ----------------------------------------------------------------
+
+  /**
+   * Staff close conversations: each open one is closed, the channel is told (its outbox row) and the
+   * seller too. Returns how many were open. (The payloads are the desk's ToOperator/ToSeller.)
+   */
+  async closeByStaff(conversationIds: number[]): Promise<number> {
+    let closed = 0;
+    for (const id of conversationIds) {
+      if (!(await this.closeConversation(id))) continue;
+      closed++;
+      await this.enqueue('to_operator', id, { type: 'close', by: 'staff' });
+      await this.enqueue('to_seller', id, { type: 'line', line: 'closed' });
+    }
+    return closed;
+  }
+
+  /** Sets or lifts the support ban of the sellers behind these conversations. */
+  async setSupportBannedByConversation(conversationIds: number[], banned: boolean): Promise<number> {
+    const { count } = await run(
+      this.db,
+      `UPDATE telegram_users SET support_banned = $2, support_ban_told = false
+        WHERE id IN (SELECT telegram_user_id FROM support_conversations WHERE id = ANY($1::int[]))
+          AND support_banned IS DISTINCT FROM $2`,
+      [conversationIds, banned],
+    );
+    return count;
+  }
+
+  /** Start or stop channels by id (the running app follows within seconds). */
+  async setRunning(channelIds: number[], running: boolean): Promise<number> {
+    const { count } = await run(
+      this.db,
+      `UPDATE support_channels SET running = $2, updated_at = now()
+        WHERE id = ANY($1::int[]) AND running IS DISTINCT FROM $2`,
+      [channelIds, running],
+    );
+    return count;
+  }
+
+  /** The plain settings and the names of the secret ones (set, never shown), for a form. */
+  async settingsForForm(id: number): Promise<{ plain: Record<string, unknown>; secrets: string[] } | null> {
+    const c = await this.channel(id);
+    if (!c) return null;
+    const plain: Record<string, unknown> = {};
+    const secrets: string[] = [];
+    for (const [k, v] of Object.entries(c.settings)) {
+      if (isSecretSetting(k)) secrets.push(k);
+      else plain[k] = v;
+    }
+    return { plain, secrets };
   }
 
   // --- bans and figures ------------------------------------------------------------------------
