@@ -271,7 +271,8 @@ export class TopicsChannel implements SupportChannel {
         this.forum,
         topicTitle(settings.titleTemplate, seller),
         {
-          icon_color: settings.iconColor as 7322096,
+          // Checked against TOPIC_ICON_COLORS at start (Telegraf types the field as that union).
+          icon_color: settings.iconColor as (typeof TOPIC_ICON_COLORS)[number],
         },
       );
       thread = topic.message_thread_id;
