@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { BotMessageView, ForumChat, ForumOperator, TopicView } from '../../src/emulator/emulator.js';
 import {
+  QUICK_SUPPORT,
   eventually,
   newUser,
   seedSeller,
@@ -23,7 +24,11 @@ let forum: ForumChat;
 let olga: ForumOperator;
 
 async function setUp(perGroup = { count: 1000, windowMs: 60_000 }, logger?: Logger): Promise<void> {
-  h = await startHarness({}, { rateLimit: { perGroup } }, logger ? { logger } : {});
+  h = await startHarness(
+    {},
+    { rateLimit: { perGroup } },
+    { supportIntervals: QUICK_SUPPORT, ...(logger ? { logger } : {}) },
+  );
   forum = h.emulator.forum({ id: FORUM, title: 'Support' });
   olga = forum.operator({ id: 501, first_name: 'Olga', last_name: 'K' });
   await h.services.support.createChannel({
