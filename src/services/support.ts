@@ -520,6 +520,20 @@ export class SupportService {
     return r ? { chatId: Number(r.chat_id), messageId: r.message_id as number } : null;
   }
 
+  /** Every seller-chat message paired with a platform message of the conversation, in order. */
+  async pairsByExternal(
+    conversationId: number,
+    externalId: string,
+  ): Promise<{ chatId: number; messageId: number }[]> {
+    const { rows } = await run(
+      this.db,
+      `SELECT chat_id, message_id FROM support_message_pairs
+        WHERE conversation_id = $1 AND external_id = $2 ORDER BY id`,
+      [conversationId, externalId],
+    );
+    return rows.map((r) => ({ chatId: Number(r.chat_id), messageId: r.message_id as number }));
+  }
+
   /** True the first time (channel, external message id) is seen. */
   async firstSeen(channelId: number, externalMessageId: string): Promise<boolean> {
     const { count } = await run(

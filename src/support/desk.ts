@@ -160,6 +160,8 @@ export class SupportDesk {
     loop(() => this.deliverToOperators(), every);
     loop(() => this.deliverToSellers(), every);
     loop(() => this.sync(), this.deps.syncIntervalMs ?? 3000);
+    // De-duplication marks older than a week and id pairs older than 90 days are dropped hourly.
+    loop(() => this.services.support.prune(), 3_600_000);
   }
 
   async stop(): Promise<void> {
@@ -539,6 +541,10 @@ export class SupportDesk {
       return false;
     }
     if (!running?.online || !running.channel) {
+      if (this.now() - head.createdAt.getTime() > GIVE_UP_MS) {
+        await this.toOperatorFailed(rows, conv, new Error('channel offline for a day'));
+        return false;
+      }
       await support.retryLater(ids, 15, 'channel offline');
       return false;
     }
@@ -719,15 +725,20 @@ export class SupportDesk {
         return true;
       }
       if (payload.type === 'edit') {
-        const pair = await support.pairByExternal(row.conversationId, payload.externalMessageId);
-        if (pair && payload.text !== undefined) {
+        // One pair: the mark and the text in one message. Several: the mark line, then the copies.
+        const pairs = await support.pairsByExternal(row.conversationId, payload.externalMessageId);
+        const target = pairs[pairs.length - 1];
+        if (target && payload.text !== undefined) {
           const conv = await support.conversation(row.conversationId);
-          const text = `${t.supportFrom(conv?.operatorName ?? undefined)}\n${h(payload.text)}`;
+          const text =
+            pairs.length === 1
+              ? `${t.supportFrom(conv?.operatorName ?? undefined)}\n${h(payload.text)}`
+              : h(payload.text);
           await tg
-            .editMessageText(pair.chatId, pair.messageId, undefined, text, { parse_mode: 'HTML' })
+            .editMessageText(target.chatId, target.messageId, undefined, text, { parse_mode: 'HTML' })
             .catch(async (err: unknown) => {
               if (err instanceof TelegramError && /no text in the message/i.test(err.description))
-                await tg.editMessageCaption(pair.chatId, pair.messageId, undefined, payload.text);
+                await tg.editMessageCaption(target.chatId, target.messageId, undefined, payload.text);
               else if (!(err instanceof TelegramError && /not modified/i.test(err.description))) throw err;
             });
         }
@@ -795,8 +806,7 @@ export class SupportDesk {
     if (isBlocked(err)) {
       await support.drop([row.id]);
       await this.services.users.setReachable(seller.telegramId, false);
-      // Told for every operator message that could not go: the seller's my_chat_member update has
-      // usually marked them unreachable already, so "only when it flips" would never tell anyone.
+      // Each undelivered answer is told: the operator knows that message did not arrive.
       await this.tellOperatorsUnreachable(row.conversationId);
       this.log.warn({ conversation: row.conversationId }, 'seller blocked the bot: support message dropped');
       return;
@@ -819,7 +829,7 @@ export class SupportDesk {
   private async tellOperatorsUnreachable(conversationId: number): Promise<void> {
     await this.services.support.enqueue('to_operator', conversationId, {
       type: 'notice',
-      text: '⛔️ The seller has blocked the bot: messages can no longer reach them.',
+      text: '⛔️ Not delivered: the seller has blocked the bot, messages can no longer reach them.',
     } satisfies ToOperator);
   }
 }

@@ -78,7 +78,7 @@ describe('with a forum channel', () => {
     u.send('Hello, my prices are stuck');
     const topic = await forum.waitForTopic();
     expect(topic.name).toContain('Анна');
-    await eventually(
+    await until(
       async () => forum.messages(topic.id).map((m) => m.text ?? ''),
       (texts) => texts.includes('Hello, my prices are stuck'),
     );
@@ -101,16 +101,16 @@ describe('with a forum channel', () => {
     // End conversation: the topic closes; the next message reopens the same topic.
     u.pressKey((t) => t.btnEndConversation);
     await u.waitForMessage(u.label((t) => t.supportEnded));
-    await eventually(
+    await until(
       async () => forum.topic(topic.id)?.closed,
       (closed) => closed === true,
     );
     u.send('One more thing');
-    await eventually(
+    await until(
       async () => forum.topic(topic.id)?.closed,
       (closed) => closed === false,
     );
-    await eventually(
+    await until(
       async () => forum.messages(topic.id).map((m) => m.text ?? ''),
       (texts) => texts.includes('One more thing'),
     );
@@ -132,7 +132,7 @@ describe('with a forum channel', () => {
     h.clock.advance(61_000);
     u.send('message 6');
     const topic = await forum.waitForTopic();
-    await eventually(
+    await until(
       async () => forum.messages(topic.id).map((m) => m.text ?? ''),
       (texts) => texts.includes('message 6'),
     );
@@ -170,25 +170,68 @@ describe('with a forum channel', () => {
     await u.waitForMessage('Главное меню');
   });
 
-  it('keeps messages in the outbox while the desk is down and delivers them after a restart', async () => {
+  it('keeps messages in the outbox while the channel is down, across a restart, and delivers them after', async () => {
     const u = await seller();
     u.send('/support');
     await u.waitForMessage(u.label((t) => t.supportIntro));
-    await h.desk.stop();
+    // The forum refuses the bot (no admin rights): the channel fails its check, messages wait.
+    forum.setBot({ status: 'member' });
+    await h.services.support.updateChannel('forum', { settings: {} });
+    await h.desk.sync();
+    expect((await h.services.support.channel('forum'))?.status).toBe('failed');
     u.send('sent while support was down');
-    await eventually(
-      () => h.services.support.waiting('to_operator'),
-      (n) => n === 1,
-    );
+    expect(
+      await until(
+        () => h.services.support.waiting('to_operator'),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
+    // The app restarts; meanwhile the forum gave the bot its rights back.
+    forum.setBot({ status: 'administrator' });
     await h.restart();
-    const topic = await forum.waitForTopic();
-    await eventually(
-      async () => forum.messages(topic.id).map((m) => m.text ?? ''),
-      (texts) => texts.includes('sent while support was down'),
+    const copy = await forum.waitForMessage('sent while support was down');
+    expect(forum.topic(copy.message_thread_id!)?.name).toContain('Анна');
+    expect(
+      await until(
+        () => h.services.support.waiting(),
+        (n) => n === 0,
+      ),
+    ).toBe(0);
+    expect((await h.services.support.channel('forum'))?.status).toBe('online');
+  });
+
+  it('gives a message up after a day of a failing channel and tells the seller', async () => {
+    const u = await seller();
+    u.send('/support');
+    await u.waitForMessage(u.label((t) => t.supportIntro));
+    // The bot loses its admin rights: the channel fails its check and messages wait.
+    forum.setBot({ status: 'member' });
+    await h.services.support.updateChannel('forum', { settings: {} });
+    await h.desk.sync();
+    expect((await h.services.support.channel('forum'))?.status).toBe('failed');
+    u.send('waiting for a day');
+    expect(
+      await eventually(
+        () => h.services.support.waiting('to_operator'),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
+    h.clock.advance(25 * 60 * 60 * 1000);
+    await u.waitForMessage(
+      u.label((t) => t.supportUndelivered),
+      10_000,
     );
-    expect(await h.services.support.waiting()).toBe(0);
+    expect(await h.services.support.waiting('to_operator')).toBe(0);
+    forum.setBot({ status: 'administrator' });
   });
 });
+
+/** eventually(), failing the test when `ok` never held. */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  const value = await eventually(read, ok);
+  if (!ok(value)) throw new Error(`never happened; last read: ${JSON.stringify(value)}`);
+  return value;
+}
 
 async function enterMenu(u: ReturnType<typeof newUser>) {
   u.send('/menu');
