@@ -387,16 +387,19 @@ export class SupportService {
     await run(
       this.db,
       `UPDATE support_conversations SET external_id = $2, needs_open = false,
-              state = coalesce($3::jsonb, state), last_activity_at = now() WHERE id = $1`,
+              state = coalesce($3::jsonb, state) - 'lost', last_activity_at = now() WHERE id = $1`,
       [id, externalId, state === undefined ? null : JSON.stringify(state)],
     );
   }
 
-  /** The platform lost the conversation (a deleted topic): the next delivery opens a new one. */
+  /**
+   * The platform lost the conversation (a deleted topic): the next delivery opens a new one. The old
+   * external id stays, marked lost in the state, so the channel can say in the new one what happened.
+   */
   async markLost(id: number): Promise<void> {
     await run(
       this.db,
-      `UPDATE support_conversations SET needs_open = true, external_id = NULL WHERE id = $1`,
+      `UPDATE support_conversations SET needs_open = true, state = state || '{"lost": true}'::jsonb WHERE id = $1`,
       [id],
     );
   }

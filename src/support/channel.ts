@@ -38,6 +38,12 @@ export interface ConversationRef {
   externalId: string;
   /** Channel-specific ids the conversation keeps (e.g. a TWIN session's ttl), as the channel wrote them. */
   state?: Record<string, unknown>;
+  /**
+   * The platform lost it (a call answered ChannelError 'lost', e.g. a deleted topic): open() gets it
+   * as `existing` so it makes a new one (and may say there that the previous one was lost) instead
+   * of reopening it.
+   */
+  lost?: boolean;
 }
 
 /** A file of a seller's message, as a channel may take it. */

@@ -619,6 +619,12 @@ export class SupportDesk {
     const existing = conv.externalId ? refOf(conv) : undefined;
     const { externalId, state } = await channel.open(card, existing);
     await this.services.support.setOpened(conv.id, externalId, state);
+    if (existing && externalId === existing.externalId && channel.updateSeller) {
+      // Reopened: the seller's name, username or shops may have changed since (a topic's title).
+      await channel.updateSeller({ id: conv.id, externalId, state }, card).catch((err: unknown) => {
+        this.log.warn({ conversation: conv.id, reason: describe(err) }, 'seller details not updated');
+      });
+    }
     this.log.info(
       { conversation: conv.id, reopened: Boolean(existing) },
       'support conversation opened on the channel',
@@ -829,5 +835,6 @@ export class SupportDesk {
 }
 
 export function refOf(c: ConversationRecord): ConversationRef {
-  return { id: c.id, externalId: c.externalId ?? '', state: c.state };
+  const { lost, ...state } = c.state ?? {};
+  return { id: c.id, externalId: c.externalId ?? '', state, ...(lost === true ? { lost: true } : {}) };
 }

@@ -223,6 +223,26 @@ describe('forums: chats, members, topics', () => {
     ).toBe('400 Bad Request: message to copy not found');
   });
 
+  it('a closed topic refuses a bot without Manage topics; administrators and icon stickers are listed', async () => {
+    const forum = emu.forum({ id: FORUM, title: 'Support' });
+    const op = forum.operator({ id: 501, first_name: 'Olga' });
+    const { message_thread_id: id } = await topic();
+    op.closeTopic(id);
+    expect(
+      await result('sendMessage', { chat_id: FORUM, message_thread_id: id, text: 'admin may' }),
+    ).toMatchObject({
+      message_thread_id: id,
+    });
+    forum.setBot({ status: 'administrator', rights: { can_manage_topics: false } });
+    expect(await error('sendMessage', { chat_id: FORUM, message_thread_id: id, text: 'x' })).toBe(
+      '400 Bad Request: TOPIC_CLOSED',
+    );
+    const admins = await result<{ user: { id: number } }[]>('getChatAdministrators', { chat_id: FORUM });
+    expect(admins.map((a) => a.user.id).sort()).toEqual([501, emu.botUser.id].sort());
+    const icons = await result<{ custom_emoji_id: string }[]>('getForumTopicIconStickers');
+    expect(icons.map((i) => i.custom_emoji_id)).toContain('5357419403325481346');
+  });
+
   it('a bot removed from the group gets 403 there', async () => {
     const forum = emu.forum({ id: FORUM, title: 'Support' });
     forum.setBot({ status: 'kicked' });

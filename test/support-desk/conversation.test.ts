@@ -13,6 +13,7 @@ import {
   seedSeller,
   seedShop,
   sql,
+  QUICK_SUPPORT,
   startHarness,
   userRow,
   type Harness,
@@ -37,7 +38,7 @@ let olga: ForumOperator;
 let closedHours: string;
 
 beforeAll(async () => {
-  h = await startHarness({}, {}, { logger });
+  h = await startHarness({}, {}, { logger, supportIntervals: QUICK_SUPPORT });
   forum = h.emulator.forum({ id: FORUM, title: 'Support' });
   olga = forum.operator({ id: 900002, first_name: 'Olga' });
   // Working hours that exclude the present hour (UTC), so the seller is told when operators answer.

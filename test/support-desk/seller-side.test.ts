@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { ForumChat, ForumOperator } from '../../src/emulator/emulator.js';
 import {
+  QUICK_SUPPORT,
   eventually,
   newUser,
   seedSeller,
@@ -24,7 +25,7 @@ let forum: ForumChat;
 let olga: ForumOperator;
 
 beforeAll(async () => {
-  h = await startHarness({ SUPPORT_RATE_PER_MINUTE: '4' });
+  h = await startHarness({ SUPPORT_RATE_PER_MINUTE: '4' }, {}, { supportIntervals: QUICK_SUPPORT });
   ({ apiKey: shopKey } = await seedShop(h.services, 'Чайная лавка'));
   forum = h.emulator.forum({ id: FORUM, title: 'Support' });
   olga = forum.operator({ id: 900001, first_name: 'Olga' });

@@ -209,6 +209,15 @@ describe('topics and cards', () => {
     });
   });
 
+  it('a conversation the core marks lost gets a new topic at once, with the note', async () => {
+    const ref = await open(channel);
+    const { externalId } = await channel.open(card(), { ...ref, lost: true });
+    expect(externalId).not.toBe(ref.externalId);
+    expect(forum.topics()).toHaveLength(2);
+    const [note] = forum.messages(Number(externalId)).filter((x) => !x.service);
+    expect(note.text).toMatch(/^⚠️ The previous topic of this seller was deleted/);
+  });
+
   it('updateSeller renames the topic', async () => {
     const ref = await open(channel);
     await channel.updateSeller(ref, card({ shops: ['New shop'] }));
@@ -322,7 +331,7 @@ describe('seller → topic', () => {
 });
 
 describe('forum → events', () => {
-  it('operator messages, replies, albums and edits in a mapped topic become events with ids to copy', async () => {
+  it('operator texts, replies, albums and edits in a mapped topic become events (media with ids to copy)', async () => {
     const ref = await open(channel);
     const thread = Number(ref.externalId);
     const m = seller.send('hello');
@@ -341,7 +350,6 @@ describe('forum → events', () => {
           externalMessageId: String(hi.message_id),
           operatorName: 'Olga K',
           text: 'Hi! How can I help?',
-          copy: { fromChatId: FORUM, messageIds: [hi.message_id] },
         },
       },
       {
@@ -351,7 +359,6 @@ describe('forum → events', () => {
           externalMessageId: String(reply.message_id),
           operatorName: 'Olga K',
           text: 'About that:',
-          copy: { fromChatId: FORUM, messageIds: [reply.message_id] },
           replyToExternalId: copied.externalMessageIds[0],
         },
       },
@@ -365,10 +372,21 @@ describe('forum → events', () => {
     ]);
 
     events = [];
+    const pic = olga.sendPhoto(thread, 'the box');
     const album = olga.sendAlbum(thread, [{ type: 'photo', caption: 'see' }, { type: 'photo' }]);
     await pump();
     await channel.stop(); // gathers what came: the album goes as one message
     expect(events).toEqual([
+      {
+        type: 'operator_message',
+        conversation: ref,
+        message: {
+          externalMessageId: String(pic.message_id),
+          operatorName: 'Olga K',
+          text: 'the box',
+          copy: { fromChatId: FORUM, messageIds: [pic.message_id] },
+        },
+      },
       {
         type: 'operator_message',
         conversation: ref,

@@ -41,12 +41,15 @@ export interface Harness {
   clock: TestClock;
   /** The ban-notice worker, over the bot's Telegram client; not started (tests run rounds or start it). */
   notifier: Notifier;
-  /** The support desk, started with the bot (its workers run every 100 ms; channels re-read every 200 ms). */
+  /** The support desk, started with the bot (see `supportIntervals` for how often its workers run). */
   desk: SupportDesk;
   /** Stops the bot as a process would on SIGTERM and starts a new one on the same database. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Quick support-desk rounds for the support tests (workers every 100 ms, channels re-read every 200 ms). */
+export const QUICK_SUPPORT = { intervalMs: 100, syncIntervalMs: 200 };
 
 /**
  * The real bot, polling a local Bot API emulator, on a fresh real database: what the end-to-end
@@ -55,7 +58,16 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   emulatorOptions: EmulatorOptions = {},
-  opts: { logger?: Logger; supportFactories?: Partial<Record<ChannelKind, ChannelFactory>> } = {},
+  opts: {
+    logger?: Logger;
+    supportFactories?: Partial<Record<ChannelKind, ChannelFactory>>;
+    /**
+     * The support desk's worker and channel-sync periods. The desk's own (500 ms, 3 s) unless a
+     * support test asks for quicker rounds: polling the database every 100 ms slows every other
+     * test's bot (an embedded database serves one query at a time).
+     */
+    supportIntervals?: { intervalMs: number; syncIntervalMs: number };
+  } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase();
   const fallback = env.DEFAULT_LANGUAGE === 'en' ? 'en' : 'ru';
@@ -86,8 +98,8 @@ export async function startHarness(
       logger,
       factories: opts.supportFactories,
       now: clock.now,
-      intervalMs: 100,
-      syncIntervalMs: 200,
+      intervalMs: opts.supportIntervals?.intervalMs ?? 500,
+      syncIntervalMs: opts.supportIntervals?.syncIntervalMs ?? 3000,
     });
   let desk = buildDesk();
   const build = () =>

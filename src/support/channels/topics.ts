@@ -5,8 +5,8 @@
  * - A topic is titled with the seller's name, @username and shops; its first message is the seller
  *   card. Seller messages are copied into it (copyMessage; albums with copyMessages, so they stay
  *   albums) and nothing is downloaded: files of any size go through.
- * - Operators (humans) answer in the topic; their messages reach the core as operator_message events
- *   with the ids to copy to the seller. Messages from bots, in General (a reply there also carries a
+ * - Operators (humans) answer in the topic; their messages reach the core as operator_message events:
+ *   a plain text as text, anything else with the ids to copy to the seller. Messages from bots, in General (a reply there also carries a
  *   thread id: only `is_topic_message` says "in a topic") and in topics of no conversation are
  *   ignored quietly.
  * - In a topic: /close closes the conversation and the topic, a topic closed from Telegram's menu
@@ -245,7 +245,7 @@ export class TopicsChannel implements SupportChannel {
   ): Promise<{ externalId: string; state?: Record<string, unknown> }> {
     if (existing) {
       const thread = Number(existing.externalId);
-      if (Number.isSafeInteger(thread) && thread > 0) {
+      if (!existing.lost && Number.isSafeInteger(thread) && thread > 0) {
         try {
           await this.telegram.reopenForumTopic(this.forum, thread);
           return { externalId: existing.externalId };
@@ -271,7 +271,8 @@ export class TopicsChannel implements SupportChannel {
         this.forum,
         topicTitle(settings.titleTemplate, seller),
         {
-          icon_color: settings.iconColor as 7322096,
+          // Checked against TOPIC_ICON_COLORS at start (Telegraf types the field as that union).
+          icon_color: settings.iconColor as (typeof TOPIC_ICON_COLORS)[number],
         },
       );
       thread = topic.message_thread_id;
@@ -480,6 +481,9 @@ export class TopicsChannel implements SupportChannel {
       return true;
     }
     this.runtime.log.info(log, 'operator message');
+    // A plain text goes as text (the core sends it with the "Support" mark as one message); anything
+    // else is copied.
+    const plain = msg.text !== undefined;
     await this.runtime.emit({
       type: 'operator_message',
       conversation,
@@ -487,7 +491,7 @@ export class TopicsChannel implements SupportChannel {
         externalMessageId: String(msg.message_id),
         ...(operatorName ? { operatorName } : {}),
         ...(text !== undefined ? { text } : {}),
-        copy: { fromChatId: this.forum, messageIds: [msg.message_id] },
+        ...(plain ? {} : { copy: { fromChatId: this.forum, messageIds: [msg.message_id] } }),
         ...(replyTo ? { replyToExternalId: replyTo } : {}),
       },
     });
