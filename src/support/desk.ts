@@ -108,6 +108,8 @@ export class SupportDesk {
   private inFlight = new Set<Promise<unknown>>();
   private stopped = true;
   private syncing?: Promise<void>;
+  /** Whether any channel exists (as of the last sync): without one the workers skip their rounds. */
+  private configured = false;
 
   constructor(private readonly deps: SupportDeskDeps) {
     this.factories = deps.factories ?? channelFactories;
@@ -157,8 +159,9 @@ export class SupportDesk {
       this.timers.push(setTimeout(() => void tick(), ms));
     };
     const every = this.deps.intervalMs ?? 500;
-    loop(() => this.deliverToOperators(), every);
-    loop(() => this.deliverToSellers(), every);
+    // No channel configured: nothing can be waiting, and the database is not asked twice a second.
+    loop(() => (this.configured ? this.deliverToOperators() : Promise.resolve(0)), every);
+    loop(() => (this.configured ? this.deliverToSellers() : Promise.resolve(0)), every);
     loop(() => this.sync(), this.deps.syncIntervalMs ?? 3000);
     // De-duplication marks older than a week and id pairs older than 90 days are dropped hourly.
     loop(() => this.services.support.prune(), 3_600_000);
@@ -185,6 +188,7 @@ export class SupportDesk {
   private async syncNow(): Promise<void> {
     if (this.stopped) return;
     const records = await this.services.support.listChannels();
+    this.configured = records.length > 0;
     const seen = new Set<number>();
     for (const record of records) {
       seen.add(record.id);
