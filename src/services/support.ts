@@ -633,6 +633,18 @@ export class SupportService {
     return rows.map((r) => this.outboxOf<P>(r));
   }
 
+  /** The channel is back: its waiting messages are due now instead of at their next check. */
+  async dueNow(channelId: number): Promise<number> {
+    const { count } = await run(
+      this.db,
+      `UPDATE support_outbox SET next_attempt_at = now()
+        WHERE direction = 'to_operator' AND next_attempt_at > now()
+          AND conversation_id IN (SELECT id FROM support_conversations WHERE channel_id = $1)`,
+      [channelId],
+    );
+    return count;
+  }
+
   /** Delivered: the rows are deleted, and the day's counter goes up by `units`. */
   async delivered(ids: number[], direction: SupportDirection, units = 1): Promise<void> {
     await run(this.db, `DELETE FROM support_outbox WHERE id = ANY($1::int[])`, [ids]);

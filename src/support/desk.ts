@@ -104,7 +104,11 @@ export class SupportDesk {
   private readonly factories: Partial<Record<ChannelKind, ChannelFactory>>;
   private readonly now: () => number;
   private readonly recent = new Map<number, number[]>();
-  private timers: NodeJS.Timeout[] = [];
+  /** Clears each loop's timer. */
+  private timers: (() => void)[] = [];
+  /** Runs a delivery round now: something was just queued in this process. */
+  private wakeOperators = () => undefined as void;
+  private wakeSellers = () => undefined as void;
   private inFlight = new Set<Promise<unknown>>();
   private stopped = true;
   private syncing?: Promise<void>;
@@ -145,23 +149,45 @@ export class SupportDesk {
   async start(): Promise<void> {
     this.stopped = false;
     await this.sync();
+    /** A loop with one timer; `wake()` runs a round now (or right after the one in progress). */
     const loop = (fn: () => Promise<unknown>, ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      let running = false;
+      let again = false;
+      const schedule = (delay: number) => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => void tick(), delay);
+      };
       const tick = async () => {
+        timer = undefined;
         if (this.stopped) return;
+        running = true;
         const p = fn().catch((err: unknown) =>
           this.log.warn({ err: describe(err) }, 'support worker round failed'),
         );
         this.inFlight.add(p);
         await p;
         this.inFlight.delete(p);
-        if (!this.stopped) this.timers.push(setTimeout(() => void tick(), ms));
+        running = false;
+        if (this.stopped) return;
+        schedule(again ? 0 : ms);
+        again = false;
       };
-      this.timers.push(setTimeout(() => void tick(), ms));
+      schedule(ms);
+      this.timers.push(() => timer && clearTimeout(timer));
+      return () => {
+        if (this.stopped) return;
+        if (running) again = true;
+        else schedule(0);
+      };
     };
     const every = this.deps.intervalMs ?? 500;
     // No channel configured: nothing can be waiting, and the database is not asked twice a second.
-    loop(() => (this.configured ? this.deliverToOperators() : Promise.resolve(0)), every);
-    loop(() => (this.configured ? this.deliverToSellers() : Promise.resolve(0)), every);
+    this.wakeOperators = loop(
+      () => (this.configured ? this.deliverToOperators() : Promise.resolve(0)),
+      every,
+    );
+    this.wakeSellers = loop(() => (this.configured ? this.deliverToSellers() : Promise.resolve(0)), every);
     loop(() => this.sync(), this.deps.syncIntervalMs ?? 3000);
     // De-duplication marks older than a week and id pairs older than 90 days are dropped hourly.
     loop(() => this.services.support.prune(), 3_600_000);
@@ -169,7 +195,7 @@ export class SupportDesk {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const clear of this.timers) clear();
     this.timers = [];
     await Promise.allSettled([...this.inFlight]);
     await this.syncing?.catch(() => undefined);
@@ -241,6 +267,8 @@ export class SupportDesk {
       }
       running.online = true;
       await this.services.support.setStatus(record.id, 'online', null);
+      // What waited for it goes now (rows retried every 15 s while it was down).
+      if (await this.services.support.dueNow(record.id)) this.wakeOperators();
       this.log.info({ channel: record.name, kind: record.kind }, 'support channel online');
     } catch (err) {
       running.channel = undefined;
@@ -387,6 +415,8 @@ export class SupportDesk {
       },
       'support message queued',
     );
+    if (created) this.wakeSellers();
+    this.wakeOperators();
     return { kind: 'queued' };
   }
 
@@ -409,6 +439,7 @@ export class SupportDesk {
       type: 'edit',
       unit,
     } satisfies ToOperator);
+    this.wakeOperators();
     return true;
   }
 
@@ -432,6 +463,8 @@ export class SupportDesk {
         line: 'closed',
       } satisfies ToSeller);
     this.log.info({ conversation: conversation.id, by }, 'support conversation closed');
+    this.wakeOperators();
+    this.wakeSellers();
     return true;
   }
 
@@ -452,6 +485,7 @@ export class SupportDesk {
           message: event.message,
         } satisfies ToSeller);
         await support.touch(conv.id, event.message.operatorName);
+        this.wakeSellers();
         this.log.info(
           {
             conversation: conv.id,
@@ -468,6 +502,7 @@ export class SupportDesk {
           externalMessageId: event.externalMessageId,
           text: event.text,
         } satisfies ToSeller);
+        this.wakeSellers();
         return;
       case 'assigned':
         await support.touch(conv.id, event.operatorName);
@@ -486,6 +521,7 @@ export class SupportDesk {
         if ((await support.closeConversation(conv.id)) && !event.quiet)
           await support.enqueue('to_seller', conv.id, { type: 'line', line: 'closed' } satisfies ToSeller);
         this.log.info({ conversation: conv.id, by: event.by }, 'support conversation closed by the channel');
+        this.wakeSellers();
         return;
       case 'ban':
         await support.setSupportBanned([conv.telegramUserId], event.banned);
@@ -668,6 +704,7 @@ export class SupportDesk {
       if (head.payload.type === 'message')
         await support.enqueue('to_seller', conv.id, { type: 'line', line: 'rejected' } satisfies ToSeller);
       this.log.warn({ conversation: conv.id, reason }, 'support message rejected by the channel');
+      this.wakeSellers();
       return;
     }
     if (this.now() - head.createdAt.getTime() > GIVE_UP_MS) {
@@ -675,6 +712,7 @@ export class SupportDesk {
       if (head.payload.type === 'message')
         await support.enqueue('to_seller', conv.id, { type: 'line', line: 'undelivered' } satisfies ToSeller);
       this.log.warn({ conversation: conv.id, reason }, 'support message given up after 24 hours');
+      this.wakeSellers();
       return;
     }
     if (action === 'lost') {
@@ -835,6 +873,7 @@ export class SupportDesk {
       type: 'notice',
       text: '⛔️ Not delivered: the seller has blocked the bot, messages can no longer reach them.',
     } satisfies ToOperator);
+    this.wakeOperators();
   }
 }
 
