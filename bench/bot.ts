@@ -102,6 +102,7 @@ const config = loadConfig({
   NODE_ENV: 'production',
   SESSION_SECRET: 'x'.repeat(32),
   AUDIT_KEY: 'x'.repeat(32),
+  SECRET_KEY: 'k'.repeat(32),
   BOT_TOKEN: TOKEN,
   TELEGRAM_API_ROOT: emulator.apiRoot,
   BOT_AUTO_CUSTOMISE: 'false',

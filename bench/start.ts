@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     SESSION_SECRET: randomBytes(32).toString('hex'),
     AUDIT_KEY: randomBytes(32).toString('hex'),
+    SECRET_KEY: randomBytes(32).toString('hex'),
   };
   const lines: string[] = [];
   try {

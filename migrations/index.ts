@@ -4,6 +4,7 @@ import { TrigramSearch1795269004495 } from './1795269004495-TrigramSearch.js';
 import { PanelPreferences1795269004496 } from './1795269004496-PanelPreferences.js';
 import { AuditChain1795269004510 } from './1795269004510-AuditChain.js';
 import { LoginKeysHashed1795269004520 } from './1795269004520-LoginKeysHashed.js';
+import { SupportDesk1796024400000 } from './1796024400000-SupportDesk.js';
 import { ShopSync1796024820000 } from './1796024820000-ShopSync.js';
 import { UpdateInbox1796024880000 } from './1796024880000-UpdateInbox.js';
 
@@ -15,6 +16,7 @@ export const migrations = [
   PanelPreferences1795269004496,
   AuditChain1795269004510,
   LoginKeysHashed1795269004520,
+  SupportDesk1796024400000,
   ShopSync1796024820000,
   UpdateInbox1796024880000,
 ];

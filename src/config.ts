@@ -150,6 +150,18 @@ const variables = z.object({
   TRUSTED_PROXIES: trustedProxies,
   // AdminJS reads it from process.env when first imported; createAdmin puts this value there.
   ADMIN_JS_TMP_DIR: z.string().trim().min(1).default('adminjs-bundle'),
+  SECRET_KEY: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'expected at least 32 characters',
+  }),
+  SUPPORT_API_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 24, {
+    message: 'expected at least 24 characters',
+  }),
+  SUPPORT_RATE_PER_MINUTE: int(20, 1, 1000),
+  PUBLIC_URL: optionalString
+    .refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), {
+      message: 'expected an http:// or https:// URL',
+    })
+    .transform((v) => v?.replace(/\/+$/, '')),
   PANEL_TIME_ZONE: z
     .string()
     .trim()
@@ -200,6 +212,13 @@ export const configSchema = variables.transform((e, ctx) => {
       'required in production (32+ random characters, kept for the life of the audit log)',
     );
   }
+  if (e.NODE_ENV === 'production' && !e.SECRET_KEY) {
+    refuse(
+      ctx,
+      'SECRET_KEY',
+      "required in production (32+ random characters; it seals the support channels' secrets, keep it)",
+    );
+  }
   return {
     env: e.NODE_ENV,
     botToken: e.BOT_TOKEN,
@@ -237,6 +256,15 @@ export const configSchema = variables.transform((e, ctx) => {
     trustedProxies: e.TRUSTED_PROXIES,
     /** Where the panel's custom components are bundled at start. */
     adminBundleDir: e.ADMIN_JS_TMP_DIR,
+    /** Seals secrets at rest (support channel settings, the support outbox); unset outside production: one kept in DATA_DIR. */
+    secretKey: e.SECRET_KEY,
+    support: {
+      /** The deployment's management token: creating a channel through the API needs it. */
+      apiToken: e.SUPPORT_API_TOKEN,
+      ratePerMinute: e.SUPPORT_RATE_PER_MINUTE,
+    },
+    /** The app's public base address: file links and the callback URLs channels show. */
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     /** The panel's time zone for staff who haven't chosen one. */
     panelTimeZone: e.PANEL_TIME_ZONE,
     /**

@@ -9,7 +9,10 @@ import { createHttpApp } from './http/app.js';
 import type { BoundServer } from './http/listen.js';
 import type { Logger } from './logger.js';
 import { createServices } from './services/index.js';
+import { supportApi } from './http/support-api.js';
+import { SupportDesk } from './support/desk.js';
 import { checkDataDir, databaseError } from './startup.js';
+import { resolveSecretKey } from './support/secret-key.js';
 import { Notifier } from './workers/notifier.js';
 import { createMaintenanceWorker } from './workers/maintenance.js';
 import { SyncWorker } from './workers/sync.js';
@@ -35,9 +38,11 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const applied = await runMigrations(db.dataSource);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
-  const services = createServices(db.dataSource, config);
+  const secretKey = await resolveSecretKey(config);
+  const services = createServices(db.dataSource, { ...config, secretKey });
   const botSessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
-  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now });
+  const desk = new SupportDesk({ services, config, logger, secretKey });
+  const bot = createBot({ config, services, logger, sessions: botSessions, now: Date.now, support: desk });
   await bot.init();
   logger.info({ bot: bot.bot.botInfo?.username }, 'bot ready');
 
@@ -62,6 +67,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     try {
       await server.close();
       await bot.stop();
+      await desk.stop();
       await parts.notifier?.stop();
       await parts.maintenance?.stop();
       await parts.sync?.stop();
@@ -94,6 +100,8 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger, syncState });
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
+  // The support channels run before updates arrive: a forum's messages are theirs from the first one.
+  await desk.start();
   const { transport } = config;
   if (transport.mode === 'polling') {
     await bot.startPolling();
@@ -109,7 +117,11 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
         }
       : undefined;
   const ping = () => pingDatabase(db.dataSource);
-  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState }));
+  const support = {
+    api: supportApi({ config, logger, services, desk }),
+    files: desk.files.handler(desk.telegramClient, logger),
+  };
+  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState, support }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
   if (transport.mode === 'webhook') {

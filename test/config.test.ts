@@ -48,6 +48,9 @@ describe('loadConfig', () => {
       adminBundleDir: 'adminjs-bundle',
       panelTimeZone: 'Europe/Moscow',
       sync: undefined,
+      secretKey: undefined,
+      support: { apiToken: undefined, ratePerMinute: 20 },
+      publicUrl: 'http://localhost:3000',
     } satisfies Config);
   });
 
@@ -110,14 +113,25 @@ describe('loadConfig', () => {
         'WEBHOOK_SECRET: expected 1 to 256 characters of A-Z, a-z, 0-9, _ and -',
       ],
       [
-        { NODE_ENV: 'production', AUDIT_KEY: 'a'.repeat(32) },
+        { NODE_ENV: 'production', AUDIT_KEY: 'a'.repeat(32), SECRET_KEY: 'k'.repeat(32) },
         'SESSION_SECRET: required in production (32+ random characters)',
       ],
       [{ AUDIT_KEY: 'short' }, 'AUDIT_KEY: expected at least 32 characters'],
       [
-        { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32) },
+        { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32), SECRET_KEY: 'k'.repeat(32) },
         'AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)',
       ],
+      [
+        { NODE_ENV: 'production', SESSION_SECRET: 's'.repeat(32), AUDIT_KEY: 'a'.repeat(32) },
+        "SECRET_KEY: required in production (32+ random characters; it seals the support channels' secrets, keep it)",
+      ],
+      [{ SECRET_KEY: 'short' }, 'SECRET_KEY: expected at least 32 characters'],
+      [{ SUPPORT_API_TOKEN: 'short' }, 'SUPPORT_API_TOKEN: expected at least 24 characters'],
+      [
+        { SUPPORT_RATE_PER_MINUTE: '0' },
+        'SUPPORT_RATE_PER_MINUTE: expected a whole number from 1 to 1000, got "0"',
+      ],
+      [{ PUBLIC_URL: 'bot.example.com' }, 'PUBLIC_URL: expected an http:// or https:// URL'],
       [
         { PANEL_TIME_ZONE: 'Mars/Olympus' },
         'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
@@ -172,7 +186,8 @@ describe('the transport: polling or webhook', () => {
       'Invalid configuration:\n' +
         '  WEBHOOK_SECRET: required when WEBHOOK_URL is set\n' +
         '  SESSION_SECRET: required in production (32+ random characters)\n' +
-        '  AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)',
+        '  AUDIT_KEY: required in production (32+ random characters, kept for the life of the audit log)\n' +
+        "  SECRET_KEY: required in production (32+ random characters; it seals the support channels' secrets, keep it)",
     );
   });
 
@@ -191,8 +206,12 @@ describe('TRUSTED_PROXIES: whose X-Forwarded-For is believed', () => {
   it('trusts nobody by default, in production too', () => {
     expect(loadConfig({}).trustedProxies).toBe(false);
     expect(
-      loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), AUDIT_KEY: 'a'.repeat(32) })
-        .trustedProxies,
+      loadConfig({
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'x'.repeat(32),
+        AUDIT_KEY: 'a'.repeat(32),
+        SECRET_KEY: 'k'.repeat(32),
+      }).trustedProxies,
     ).toBe(false);
   });
 

@@ -17,7 +17,12 @@ describe('the client address behind proxies', () => {
 
   /** The real HTTP app; its /admin router only reports the address express worked out. */
   async function clientIp(env: Record<string, string>, forwardedFor?: string): Promise<string> {
-    const config = loadConfig({ SESSION_SECRET: 'x'.repeat(32), AUDIT_KEY: 'a'.repeat(32), ...env });
+    const config = loadConfig({
+      SESSION_SECRET: 'x'.repeat(32),
+      AUDIT_KEY: 'a'.repeat(32),
+      SECRET_KEY: 'k'.repeat(32),
+      ...env,
+    });
     const probe = express.Router().get('/ip', (req, res) => res.type('text').send(req.ip));
     const admin = { rootPath: '/admin', router: probe, close: async () => undefined };
     server = await startHttpServer(

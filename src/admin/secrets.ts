@@ -5,7 +5,16 @@
  */
 
 /** Never sent to a browser nor written to the audit log, wherever they appear. */
-const HASH_KEYS = new Set(['passwordHash', 'apiKeyHash', 'password_hash', 'api_key_hash']);
+const HASH_KEYS = new Set([
+  'passwordHash',
+  'apiKeyHash',
+  'password_hash',
+  'api_key_hash',
+  'apiTokenHash',
+  'api_token_hash',
+  // A support channel's sealed secret setting (settings.<name>.$sealed).
+  '$sealed',
+]);
 /** Plain secrets typed in forms: removed from record params (the API-key screens send a key on purpose, outside params). */
 const PLAIN_KEYS = new Set(['password', 'apiKey']);
 

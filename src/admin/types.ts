@@ -6,7 +6,7 @@ import type { Services } from '../services/index.js';
 /** The part of the services (src/services) the panel uses; `createServices(...)` satisfies it. */
 export type AdminServices = Pick<
   Services,
-  'auth' | 'limiter' | 'users' | 'shops' | 'staff' | 'audit' | 'dashboard' | 'sync' | 'inbox'
+  'auth' | 'limiter' | 'users' | 'shops' | 'staff' | 'audit' | 'dashboard' | 'sync' | 'inbox' | 'support'
 >;
 
 export interface AdminDeps {

@@ -22,6 +22,8 @@ export type CallbackData =
   | { a: 'pay' }
   | { a: 'add_shop' }
   | { a: 'noop' }
+  | { a: 'support' }
+  | { a: 'support_end' }
   | { a: 'list'; list: ListKind; offset: number }
   | { a: 'shop'; shopId: number; offset: number }
   | { a: 'info'; shopId: number; offset: number }
@@ -45,6 +47,8 @@ const SIMPLE: Record<string, Action> = {
   p: 'pay',
   add: 'add_shop',
   n: 'noop',
+  sup: 'support',
+  se: 'support_end',
 };
 const SIMPLE_CODES = Object.fromEntries(Object.entries(SIMPLE).map(([code, a]) => [a, code])) as Record<
   Action,

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { TelegramUser } from '../db/entities/index.js';
 import type { Logger } from '../logger.js';
 import type { Services } from '../services/index.js';
+import type { SupportDesk } from '../support/desk.js';
 import { cut, type Language, type Texts } from './texts/index.js';
 
 /** Telegram's limit on a callback answer's text. */
@@ -14,6 +15,8 @@ export type ExpectKind = 'admin_username' | 'admin_password' | 'seller_key' | 'a
 
 export interface SessionData {
   expect?: { kind: ExpectKind; at: number; username?: string };
+  /** Support mode: everything the user sends goes to support until they leave it. */
+  support?: boolean;
 }
 
 /** Where sessions are kept between updates (db/session-store.ts in the app). */
@@ -31,6 +34,8 @@ export interface BotDeps {
   sessions: SessionStorage<SessionData>;
   /** The clock the bot reads, in epoch milliseconds (`Date.now` in the app; tests move it). */
   now: () => number;
+  /** The support desk (absent: "Support" answers that support is unavailable). */
+  support?: SupportDesk;
 }
 
 /** Sessions live a day; the typed input inside them lapses after EXPECT_TTL_MS. */

@@ -1,4 +1,4 @@
-import type { ChatMemberUpdated, PreCheckoutQuery, SuccessfulPayment } from 'telegraf/types';
+import type { ChatMemberUpdated, Message, PreCheckoutQuery, SuccessfulPayment } from 'telegraf/types';
 import type { Role } from '../db/entities/index.js';
 import type { Action, CallbackData } from './callback-data.js';
 import type { ChatContext, ExpectKind, PersonContext } from './context.js';
@@ -51,6 +51,10 @@ export interface Feature {
   successfulPayment?: (ctx: ChatContext, payment: SuccessfulPayment) => Promise<void>;
   /** The bot's membership in the user's chat changed: blocked ('kicked') or unblocked. */
   myChatMember?: (ctx: ChatContext, update: ChatMemberUpdated) => Promise<void>;
+  /** Any message that is not a command, before typed input: true when it was taken (support mode). */
+  anyMessage?: (ctx: ChatContext, message: Message) => Promise<boolean>;
+  /** The user edited one of their messages. */
+  editedMessage?: (ctx: ChatContext, message: Message) => Promise<void>;
 }
 
-export type Slot = 'preCheckout' | 'successfulPayment' | 'myChatMember';
+export type Slot = 'preCheckout' | 'successfulPayment' | 'myChatMember' | 'anyMessage' | 'editedMessage';

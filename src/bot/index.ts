@@ -10,6 +10,7 @@ import { reachabilityFeature } from './features/reachability.js';
 import { shopListFeature } from './features/shop-list.js';
 import { shopMenuFeature } from './features/shop-menu.js';
 import { subscriptionFeature } from './features/subscription.js';
+import { supportFeature } from './features/support.js';
 import { unlinkShopFeature } from './features/unlink-shop.js';
 import { context } from './middleware/context.js';
 import { errorBoundary } from './middleware/error-boundary.js';
@@ -41,6 +42,7 @@ const FEATURES = [
   unlinkShopFeature,
   subscriptionFeature,
   reachabilityFeature,
+  supportFeature,
 ];
 
 /** The chat whose updates must stay in order; updates of different chats run side by side. */
@@ -79,6 +81,12 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   const router = buildRouter(FEATURES);
   const sessions = session(deps.sessions);
 
+  // Updates from groups (a support forum) go to the support desk's channels; the bot serves private chats.
+  bot.use(async (ctx, next) => {
+    const type = ctx.chat?.type;
+    if (type === undefined || type === 'private') return next();
+    if (deps.support) await deps.support.handleUpdate(ctx.update);
+  });
   bot.use(
     context(deps, onBlocked), // private chats only; deps, language and texts on the context
     sessions.save, // writes the session back once the update is done, after the boundary has spoken
@@ -89,7 +97,8 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
   bot.on('message', (ctx) => router.onMessage(ctx));
   bot.on('pre_checkout_query', (ctx) => router.onPreCheckout(ctx));
   bot.on('my_chat_member', (ctx) => router.onMyChatMember(ctx));
-  // edited_message and anything else: deliberately nothing (the original crashed on edits).
+  // Edits reach support (a relayed message's edit is carried); the original crashed on them.
+  bot.on('edited_message', (ctx) => router.onEditedMessage(ctx));
 
   bot.catch((err) => logger.error({ err }, 'unhandled bot error'));
 
@@ -160,6 +169,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
         { command: 'help', description: t.commandHelp },
         { command: 'menu', description: t.commandMenu },
         { command: 'cancel', description: t.commandCancel },
+        { command: 'support', description: t.commandSupport },
       ];
       const language = lang === config.bot.defaultLanguage ? {} : { language_code: lang };
       await attempt('setMyCommands', () => bot.telegram.setMyCommands(commands, language));

@@ -23,6 +23,12 @@ import { deleteIncoming, reply } from './ui.js';
 const looksSecret = (text: string) =>
   /^mk_\S{8,}$/.test(text) || (/^\S{12,}$/.test(text) && /\d/.test(text) && /[A-Za-z]/.test(text));
 
+/** A route that doesn't keep the user's input leaves pending input and support mode. */
+function leaveModes(ctx: ChatContext): void {
+  ctx.session.expect = undefined;
+  ctx.session.support = undefined;
+}
+
 /** Runs a route's handler once its gate lets the update through, as the context the gate returned. */
 async function gated<Args extends unknown[]>(
   ctx: ChatContext,
@@ -53,7 +59,13 @@ function merge(features: Feature[]) {
     claim(inputs, f.inputs, 'input');
     claim(
       slots,
-      { preCheckout: f.preCheckout, successfulPayment: f.successfulPayment, myChatMember: f.myChatMember },
+      {
+        preCheckout: f.preCheckout,
+        successfulPayment: f.successfulPayment,
+        myChatMember: f.myChatMember,
+        anyMessage: f.anyMessage,
+        editedMessage: f.editedMessage,
+      },
       'slot',
     );
   }
@@ -83,14 +95,14 @@ export function buildRouter(features: Feature[]) {
       await outdated(ctx);
       return;
     }
-    if (!route.keepsInput) ctx.session.expect = undefined;
+    if (!route.keepsInput) leaveModes(ctx);
     await gated<[CallbackData]>(ctx, route, data);
   }
 
   async function onCommand(ctx: ChatContext, name: string): Promise<boolean> {
     const route = commands[name];
     if (!route) return false;
-    if (!route.keepsInput) ctx.session.expect = undefined;
+    if (!route.keepsInput) leaveModes(ctx);
     await gated<[]>(ctx, route);
     return true;
   }
@@ -120,13 +132,14 @@ export function buildRouter(features: Feature[]) {
     const message = ctx.message;
     if (!message || !inChat(ctx)) return;
     if ('successful_payment' in message) return slots.successfulPayment?.(ctx, message.successful_payment);
-    if (!('text' in message)) return; // stickers, photos…: nothing to do
-    const text = message.text;
-    if (text.startsWith('/')) {
+    const text = 'text' in message ? message.text : undefined;
+    if (text?.startsWith('/')) {
       const name = text.slice(1).split(/\s/, 1)[0].split('@', 1)[0].toLowerCase();
       if (!(await onCommand(ctx, name))) await reply(ctx, { text: ctx.t.unknownCommand });
       return;
     }
+    if (slots.anyMessage && (await slots.anyMessage(ctx, message))) return;
+    if (text === undefined) return; // stickers, photos… outside support: nothing to do
     const outcome = await onText(ctx, text);
     if (outcome === 'handled') return;
     if (outcome === 'expired') {
@@ -148,12 +161,17 @@ export function buildRouter(features: Feature[]) {
     if (query && fromPerson(ctx)) await slots.preCheckout?.(ctx, query);
   }
 
+  async function onEditedMessage(ctx: BotContext): Promise<void> {
+    const message = ctx.editedMessage;
+    if (message && inChat(ctx)) await slots.editedMessage?.(ctx, message);
+  }
+
   async function onMyChatMember(ctx: BotContext): Promise<void> {
     const update = ctx.myChatMember;
     if (update && inChat(ctx)) await slots.myChatMember?.(ctx, update);
   }
 
-  return { onCallback, onMessage, onPreCheckout, onMyChatMember };
+  return { onCallback, onMessage, onPreCheckout, onMyChatMember, onEditedMessage };
 }
 
 export type Router = ReturnType<typeof buildRouter>;

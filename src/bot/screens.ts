@@ -36,12 +36,14 @@ function baseRow(t: Texts): InlineKeyboardButton[] {
 
 export function menuKeyboard(t: Texts, role: TelegramUser['role']): InlineKeyboardButton[][] {
   const list = [btn(t.btnShopList, { a: 'list', list: 'shops', offset: 0 })];
-  if (role === 'admin') return [baseRow(t), list];
+  const support = [btn(t.btnSupport, { a: 'support' })];
+  if (role === 'admin') return [baseRow(t), list, support];
   return [
     baseRow(t),
     [btn(t.btnAddShop, { a: 'add_shop' })],
     [btn(t.btnUnlinkShop, { a: 'list', list: 'unlink', offset: 0 })],
     list,
+    support,
   ];
 }
 
@@ -201,5 +203,14 @@ export function subscription(t: Texts, username: string, paidUntil: string | nul
     text: t.subscriptionStatus(shown(username), paidUntil, active),
     html: true,
     keyboard: [...pay, [btn(t.btnBack, { a: 'menu' })]],
+  };
+}
+
+/** Support mode: everything the user sends goes to support until "Back to menu". */
+export function support(t: Texts, offHours?: string): Screen {
+  return {
+    text: offHours === undefined ? t.supportIntro : `${t.supportIntro}\n\n${t.supportOffHours(offHours)}`,
+    html: true,
+    keyboard: [[btn(t.btnEndConversation, { a: 'support_end' })], [btn(t.btnBackToMenu, { a: 'menu' })]],
   };
 }

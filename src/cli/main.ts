@@ -5,6 +5,7 @@ import { openDatabase } from '../db/data-source.js';
 import { isNeverMigrated } from '../db/migrations.js';
 import { openScratchDatabase } from '../db/scratch.js';
 import { createServices } from '../services/index.js';
+import { resolveSecretKey } from '../support/secret-key.js';
 import { commands, usage } from './commands/index.js';
 import { createPrompt } from './prompt.js';
 
@@ -58,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command(
       {
-        services: createServices(db.dataSource, config),
+        services: createServices(db.dataSource, { ...config, secretKey: await resolveSecretKey(config) }),
         dataSource: db.dataSource,
         out,
         err,

@@ -269,10 +269,12 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
     const name = text(req.body, 'name', MAX_FILE_NAME, true)!;
     const mime = text(req.body, 'mime', 255, false);
     const size = int(req.body, 'size');
-    const message = user.sendDocument(
-      { file_name: name, file_size: size, ...(mime ? { mime_type: mime } : {}) },
-      caption,
-    );
+    const message = user.sendDocument({
+      name,
+      ...(size !== undefined ? { size } : {}),
+      ...(mime ? { mime } : {}),
+      ...(caption !== undefined ? { caption } : {}),
+    });
     res.json({ message_id: message.message_id });
   });
 

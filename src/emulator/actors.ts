@@ -2,8 +2,8 @@
  * The actors: simulated Telegram users who type, edit, press, pay and block the bot, and group
  * chats. They change the shared state the way a Telegram client would and queue the updates.
  */
-import { randomBytes } from 'node:crypto';
-import { markAction, pressError, textFields, userMessage, view, waitForMessage } from './chats.js';
+import { asReplied, markAction, pressError, textFields, userMessage, view, waitForMessage } from './chats.js';
+import { newMedia, type FileOptions, type MediaKind } from './media.js';
 import { answerOf, newCallbackQuery } from './methods/callbacks.js';
 import { nextChargeId, preCheckout } from './methods/payments.js';
 import type {
@@ -18,6 +18,66 @@ import { buttonRows, isInlineMarkup, textMatches } from './params.js';
 import type { ChatState, EmulatorState, StoredMessage } from './state.js';
 import { settle } from './settle.js';
 import type { BotMessageView, InlineKeyboardButton, TgMessage, TgUser, UserMessageView } from './types.js';
+
+/** One media message a user or an operator sends: its type, caption and file options. */
+export type MediaItem = FileOptions & { type: MediaKind; caption?: string };
+
+export function newMediaGroupId(s: EmulatorState): string {
+  return String(13_500_000_000_000_000n + BigInt(++s.mediaGroupSeq));
+}
+
+/** The fields of a new media message (its file registered with Telegram). */
+export function mediaFields(s: EmulatorState, item: MediaItem): Partial<TgMessage> {
+  return {
+    [item.type]: newMedia(s, item.type, item),
+    ...(item.caption !== undefined && item.type !== 'sticker' && item.type !== 'video_note'
+      ? { caption: item.caption }
+      : {}),
+  };
+}
+
+export function pollFields(s: EmulatorState, question: string, options: string[]): Partial<TgMessage> {
+  return {
+    poll: {
+      id: String(5_000_000_000_000 + ++s.fileSeq),
+      question,
+      options: options.map((text) => ({ text, voter_count: 0 })),
+      total_voter_count: 0,
+      is_closed: false,
+      is_anonymous: true,
+      type: 'regular',
+      allows_multiple_answers: false,
+    },
+  };
+}
+
+export function diceFields(emoji: string): Partial<TgMessage> {
+  const max = emoji === '🎰' ? 64 : emoji === '🎯' || emoji === '🎲' || emoji === '🎳' ? 6 : 5;
+  return { dice: { emoji, value: 1 + Math.floor(Math.random() * max) } };
+}
+
+/** A human edits their own message (text, or caption): an `edited_message` update. */
+export function editOwn(
+  s: EmulatorState,
+  chat: ChatState,
+  from: TgUser,
+  messageId: number,
+  newText: string,
+): TgMessage {
+  const stored = chat.messages.get(messageId);
+  const m = stored?.message;
+  const editable = m && (m.text !== undefined || (stored.kind !== 'sticker' && stored.kind !== 'poll'));
+  if (!stored || !m || stored.fromBot || stored.deleted || m.from?.id !== from.id || !editable) {
+    throw new Error(`edit: #${messageId} is not an editable message of user ${from.id}`);
+  }
+  markAction(chat);
+  if (m.text !== undefined) m.text = newText;
+  else m.caption = newText;
+  m.edit_date = s.unixNow();
+  stored.edits++;
+  s.enqueue({ edited_message: structuredClone(m) });
+  return structuredClone(m);
+}
 
 /** Picks a label from the bot's text catalogue, e.g. `(t) => t.buttonShops`. */
 export type LabelPicker<T> = (texts: T) => string;
@@ -45,63 +105,72 @@ export class TestUser<T = unknown> {
     return userMessage(this.s, this.state, this.info, textFields(text), 'text');
   }
 
-  /** Edits one of this user's text messages and queues an `edited_message` update. */
+  /** Edits one of this user's messages (the text, or a media message's caption) and queues an `edited_message` update. */
   edit(messageId: number, newText: string): TgMessage {
-    const stored = this.state.messages.get(messageId);
-    if (!stored || stored.fromBot || stored.deleted || stored.message.text === undefined) {
-      throw new Error(`edit: #${messageId} is not a text message of user ${this.id}`);
-    }
-    markAction(this.state);
-    stored.message.text = newText;
-    stored.message.edit_date = this.s.unixNow();
-    stored.edits++;
-    this.s.enqueue({ edited_message: structuredClone(stored.message) });
-    return structuredClone(stored.message);
+    return editOwn(this.s, this.state, this.info, messageId, newText);
   }
 
   sendSticker(emoji = '👍'): TgMessage {
-    const sticker = {
-      file_id: `CAACAgIAAxkBAAE${randomBytes(8).toString('hex')}`,
-      file_unique_id: `AgAD${randomBytes(4).toString('hex')}`,
-      type: 'regular',
-      width: 512,
-      height: 512,
-      is_animated: false,
-      is_video: false,
-      emoji,
-    };
-    return userMessage(this.s, this.state, this.info, { sticker }, 'sticker');
+    return this.sendMedia({ type: 'sticker', emoji });
   }
 
   sendPhoto(caption?: string): TgMessage {
-    const id = randomBytes(8).toString('hex');
-    const size = (suffix: string, side: number, bytes: number) => ({
-      file_id: `AgACAgIAAxkBAAE${id}${suffix}`,
-      file_unique_id: `AQAD${id}${suffix}`,
-      width: side,
-      height: side,
-      file_size: bytes,
-    });
-    const fields = {
-      photo: [size('s', 90, 1200), size('m', 320, 9800)],
-      ...(caption !== undefined ? { caption } : {}),
-    };
-    return userMessage(this.s, this.state, this.info, fields, 'photo');
+    return this.sendMedia({ type: 'photo', caption });
   }
 
-  /** A file sent as a document: its description only, the bytes stay with the user. */
-  sendDocument(
-    file: { file_name: string; mime_type?: string; file_size?: number },
-    caption?: string,
-  ): TgMessage {
-    const id = randomBytes(8).toString('hex');
-    const document = {
-      file_id: `BQACAgIAAxkBAAE${id}`,
-      file_unique_id: `AgAD${id}`,
-      ...file,
-    };
-    const fields = { document, ...(caption !== undefined ? { caption } : {}) };
-    return userMessage(this.s, this.state, this.info, fields, 'document');
+  /** A document (default a small PDF); `size` over 20 MB makes a file bots can't download. */
+  sendDocument(opts: FileOptions & { caption?: string } = {}): TgMessage {
+    return this.sendMedia({ type: 'document', ...opts });
+  }
+
+  sendVoice(opts: FileOptions & { caption?: string } = {}): TgMessage {
+    return this.sendMedia({ type: 'voice', ...opts });
+  }
+
+  sendVideo(opts: FileOptions & { caption?: string } = {}): TgMessage {
+    return this.sendMedia({ type: 'video', ...opts });
+  }
+
+  /** Any media message: a photo, a document, a voice note, a video, a sticker… */
+  sendMedia(item: MediaItem): TgMessage {
+    if (this.state.blocked) this.unblockBot();
+    return userMessage(this.s, this.state, this.info, mediaFields(this.s, item), item.type);
+  }
+
+  /** An album: one `message` update per item, all with one media_group_id (caption on the items given). */
+  sendAlbum(items: MediaItem[]): TgMessage[] {
+    if (this.state.blocked) this.unblockBot();
+    const group = newMediaGroupId(this.s);
+    return items.map((item) =>
+      userMessage(
+        this.s,
+        this.state,
+        this.info,
+        { ...mediaFields(this.s, item), media_group_id: group },
+        item.type,
+      ),
+    );
+  }
+
+  sendPoll(question: string, options: string[]): TgMessage {
+    return userMessage(this.s, this.state, this.info, pollFields(this.s, question, options), 'poll');
+  }
+
+  sendDice(emoji = '🎲'): TgMessage {
+    return userMessage(this.s, this.state, this.info, diceFields(emoji), 'dice');
+  }
+
+  /** A text that replies to a message in this chat (the bot's or the user's own). */
+  reply(messageId: number, text: string): TgMessage {
+    const target = this.state.messages.get(messageId);
+    if (!target || target.deleted) throw new Error(`reply: no message #${messageId} in chat ${this.chatId}`);
+    return userMessage(
+      this.s,
+      this.state,
+      this.info,
+      { ...textFields(text), reply_to_message: asReplied(target.message) },
+      'text',
+    );
   }
 
   /** The catalogue text `pick` chooses, in this user's language (needs the emulator's `texts`). */

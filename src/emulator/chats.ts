@@ -2,9 +2,22 @@
  * Messages in chats, from either side: storing them, their view for tests, and waiting for a bot
  * message. Used by the message methods (the bot's side) and by the actors (the users' side).
  */
+import { ApiError, DESCRIPTIONS, bad } from './errors.js';
+import { fileIdOf, kindOf, serviceOf } from './media.js';
 import type { EmulatorState, ChatState, MessageWaiter, StoredMessage } from './state.js';
 import type { ButtonMatcher, MessageMatcher } from './options.js';
-import { buttonRows, clone, describeMatcher, isInlineMarkup, textMatches } from './params.js';
+import {
+  buttonRows,
+  clone,
+  describeMatcher,
+  isInlineMarkup,
+  isObject,
+  optBool,
+  optInt,
+  optJson,
+  textMatches,
+  type Params,
+} from './params.js';
 import type { BotMessageView, TgMessage, TgUser } from './types.js';
 
 /** The chat's user acted: later bot messages answer this action. */
@@ -66,7 +79,7 @@ export function botMessage(
   fields: Partial<TgMessage>,
   extra: Partial<StoredMessage>,
 ): TgMessage {
-  const kind = fields.invoice ? 'invoice' : 'text';
+  const kind = kindOf(fields);
   const stored = store(s, chat, s.botUser, fields, { fromBot: true, kind, ...extra });
   changed(stored);
   return clone(stored.message);
@@ -97,7 +110,17 @@ export function view(m: StoredMessage): BotMessageView {
     deleted: m.deleted,
     edits: m.edits,
     date: msg.date,
+    kind: m.kind,
   };
+  const fileId = fileIdOf(msg);
+  if (fileId !== undefined) out.file_id = fileId;
+  if (msg.media_group_id !== undefined) out.media_group_id = msg.media_group_id;
+  if (msg.message_thread_id !== undefined) out.message_thread_id = msg.message_thread_id;
+  if (msg.is_topic_message) out.is_topic_message = true;
+  const reply = explicitReply(msg);
+  if (reply !== undefined) out.reply_to_message_id = reply;
+  const service = serviceOf(msg);
+  if (service !== undefined) out.service = service;
   if (m.html !== undefined) out.html = m.html;
   if (m.parseMode !== undefined) out.parse_mode = m.parseMode;
   if (msg.entities) out.entities = clone(msg.entities);
@@ -174,4 +197,73 @@ export function pressError(chat: ChatState, matcher: ButtonMatcher, messageId?: 
         ? `Buttons on the newest bot messages:\n${listed.join('\n')}`
         : 'The bot has sent no buttons in this chat.'),
   );
+}
+
+/** The message a message replies to on purpose (a topic's messages also "reply" to its root). */
+export function explicitReply(msg: TgMessage): number | undefined {
+  const r = msg.reply_to_message;
+  if (!r || r.forum_topic_created) return undefined;
+  return r.message_id;
+}
+
+/** A message as reply_to_message carries it: one level deep. */
+export function asReplied(msg: TgMessage): TgMessage {
+  const out = clone(msg);
+  delete out.reply_to_message;
+  return out;
+}
+
+/** The status of `userId` in a group lets them manage topics (creator, or admin with the right). */
+export function canManageTopics(chat: ChatState, userId: number): boolean {
+  const m = chat.members.get(userId);
+  return m?.status === 'creator' || (m?.status === 'administrator' && m.can_manage_topics === true);
+}
+
+/** The message a bot's send replies to: reply_parameters or the older reply_to_message_id. */
+function replyTarget(chat: ChatState, p: Params): StoredMessage | undefined {
+  const rp = optJson(p, 'reply_parameters');
+  let id: number | undefined;
+  let allowWithout = optBool(p, 'allow_sending_without_reply') ?? false;
+  if (rp !== undefined) {
+    if (!isObject(rp) || typeof rp.message_id !== 'number') {
+      throw bad("can't parse reply parameters JSON object");
+    }
+    if (rp.chat_id !== undefined && String(rp.chat_id) !== String(chat.chat.id)) return undefined;
+    id = rp.message_id;
+    allowWithout = rp.allow_sending_without_reply === true;
+  } else {
+    id = optInt(p, 'reply_to_message_id');
+  }
+  if (id === undefined) return undefined;
+  const target = chat.messages.get(id);
+  if (target && !target.deleted) return target;
+  if (allowWithout) return undefined;
+  throw bad('message to be replied not found');
+}
+
+/**
+ * Where a bot's new message goes: its topic (message_thread_id, or the topic of the message it
+ * replies to) and what it replies to. A deleted topic answers "message thread not found"; a closed
+ * one refuses a bot without "Manage topics".
+ */
+export function placement(s: EmulatorState, chat: ChatState, p: Params): Partial<TgMessage> {
+  const reply = replyTarget(chat, p);
+  let thread = optInt(p, 'message_thread_id');
+  if ((thread === undefined || thread === 0) && reply?.message.is_topic_message) {
+    thread = reply.message.message_thread_id;
+  }
+  const out: Partial<TgMessage> = {};
+  if (thread !== undefined && thread !== 0 && chat.chat.type !== 'private') {
+    const topic = chat.chat.is_forum ? chat.topics.get(thread) : undefined;
+    if (!topic || topic.deleted) throw new ApiError(400, DESCRIPTIONS.threadNotFound);
+    if (topic.closed && !canManageTopics(chat, s.botUser.id)) throw bad('TOPIC_CLOSED');
+    out.message_thread_id = thread;
+    out.is_topic_message = true;
+    const root = chat.messages.get(thread);
+    const replied = reply ?? root;
+    if (replied) out.reply_to_message = asReplied(replied.message);
+  } else if (reply) {
+    out.reply_to_message = asReplied(reply.message);
+  }
+  return out;
 }

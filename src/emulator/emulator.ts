@@ -17,6 +17,8 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import { GroupChat, TestUser } from './actors.js';
+import { ForumChat, type BotMembership } from './forum.js';
+import { fileBytes } from './media.js';
 import { waitForPolling } from './delivery/polling.js';
 import { pumpWebhook } from './delivery/webhook.js';
 import { dispatch } from './methods/index.js';
@@ -40,7 +42,17 @@ import type {
 export * from './types.js';
 export * from './options.js';
 export { ApiError, DESCRIPTIONS } from './errors.js';
-export { GroupChat, TestUser, type LabelPicker } from './actors.js';
+export { GroupChat, TestUser, type LabelPicker, type MediaItem } from './actors.js';
+export {
+  ForumChat,
+  ForumOperator,
+  FULL_TOPIC_RIGHTS,
+  type BotMembership,
+  type ForumMessageView,
+  type TopicView,
+} from './forum.js';
+export { MAX_DOWNLOAD_BYTES, type FileOptions } from './media.js';
+export { TOPIC_ICON_COLORS } from './methods/forum.js';
 export type { TranscriptMessage } from './transcript.js';
 
 export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> {
@@ -221,6 +233,30 @@ export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> 
     if (info.id >= 0) throw new Error('groupChat: a group id is negative');
     const chat = this.s.chat({ id: info.id, type: info.type ?? 'group', title: info.title });
     return new GroupChat(this.s, chat, fromUser);
+  }
+
+  /**
+   * A supergroup the bot is in, with Topics on (unless `isForum: false`); the bot is an
+   * administrator with every topic right unless `bot` says otherwise.
+   */
+  forum(info: { id: number; title: string; isForum?: boolean; bot?: BotMembership }): ForumChat {
+    if (info.id >= 0) throw new Error('forum: a supergroup id is negative');
+    const chat = this.s.chat({
+      id: info.id,
+      type: 'supergroup',
+      title: info.title,
+      ...(info.isForum === false ? {} : { is_forum: true }),
+    });
+    chat.known = true;
+    const forum = new ForumChat(this.s, chat);
+    forum.setBot(info.bot ?? { status: 'administrator' });
+    return forum;
+  }
+
+  /** The bytes Telegram holds for a file (what a download of it serves). */
+  fileContent(fileId: string): Buffer | undefined {
+    const record = this.s.files.get(fileId);
+    return record ? fileBytes(record) : undefined;
   }
 
   /**

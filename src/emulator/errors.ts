@@ -11,6 +11,12 @@ export const DESCRIPTIONS = {
   deleteNotFound: 'Bad Request: message to delete not found',
   cantDelete: "Bad Request: message can't be deleted for everyone",
   chatNotFound: 'Bad Request: chat not found',
+  threadNotFound: 'Bad Request: message thread not found',
+  topicNotModified: 'Bad Request: TOPIC_NOT_MODIFIED',
+  topicInvalid: 'Bad Request: TOPIC_ID_INVALID',
+  notForum: 'Bad Request: the chat is not a forum',
+  captionTooLong: 'Bad Request: message caption is too long',
+  fileTooBig: 'Bad Request: file is too big',
   blocked: 'Forbidden: bot was blocked by the user',
   conflictPolling:
     'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',

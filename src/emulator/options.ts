@@ -12,8 +12,13 @@ export interface EmulatorOptions {
   botUser?: TgUser;
   /** After this a callback query can't be answered any more. Default 15000 (emulator clock). */
   callbackQueryTtlMs?: number;
-  /** Defaults: 20 per 1000 ms per chat, 30 per 1000 ms overall; `false` disables (e.g. a benchmark). */
-  rateLimit?: false | { perChat?: RateLimitRule | false; global?: RateLimitRule | false };
+  /**
+   * Defaults: 20 per 1000 ms per chat, 20 per 60 s per group or supergroup, 30 per 1000 ms overall;
+   * `false` disables (e.g. a benchmark).
+   */
+  rateLimit?:
+    | false
+    | { perChat?: RateLimitRule | false; perGroup?: RateLimitRule | false; global?: RateLimitRule | false };
   /** Artificial delay before every API call is processed. Default 0. */
   latencyMs?: number;
   /** How long a pre_checkout_query may stay unanswered. Default 10000 (emulator clock). */

@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, DESCRIPTIONS, bad } from './errors.js';
+import { MAX_DOWNLOAD_BYTES, fileBytes } from './media.js';
 import { dispatch } from './methods/index.js';
 import { isObject, type Params } from './params.js';
 import type { EmulatorState } from './state.js';
@@ -46,6 +47,8 @@ async function onRequest(s: EmulatorState, req: IncomingMessage, res: ServerResp
     res.end(json);
   };
   const raw = await readBody(req);
+  const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname);
+  if (file && (req.method === 'GET' || req.method === 'HEAD')) return serveFile(s, file, res);
   if (!match) return reply(404, { ok: false, error_code: 404, description: DESCRIPTIONS.notFound });
   if (decodeURIComponent(match[1]) !== s.token) {
     return reply(401, { ok: false, error_code: 401, description: DESCRIPTIONS.unauthorized });
@@ -81,6 +84,21 @@ async function onRequest(s: EmulatorState, req: IncomingMessage, res: ServerResp
       ...(e.retry_after !== undefined ? { parameters: { retry_after: e.retry_after } } : {}),
     });
   }
+}
+
+/** GET /file/bot<token>/<file_path>: the file's bytes, as api.telegram.org serves a download. */
+function serveFile(s: EmulatorState, match: RegExpExecArray, res: ServerResponse): void {
+  const record =
+    decodeURIComponent(match[1]) === s.token ? s.filePaths.get(decodeURIComponent(match[2])) : undefined;
+  if (!record || record.size > MAX_DOWNLOAD_BYTES) {
+    const json = JSON.stringify({ ok: false, error_code: 404, description: DESCRIPTIONS.notFound });
+    res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(json) });
+    res.end(json);
+    return;
+  }
+  const body = fileBytes(record);
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+  res.end(body);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -14,7 +14,9 @@ import type {
   BotCommand,
   BotMessageView,
   CallRecord,
+  MessageKind,
   TgChat,
+  TgChatMember,
   TgMessage,
   TgUpdate,
   TgUser,
@@ -29,7 +31,7 @@ export interface StoredMessage {
   chat: ChatState;
   message: TgMessage;
   fromBot: boolean;
-  kind: 'text' | 'invoice' | 'sticker' | 'photo' | 'document' | 'successful_payment';
+  kind: MessageKind;
   /** Emulator clock, ms. */
   createdAt: number;
   html?: string;
@@ -58,6 +60,34 @@ export interface ChatState {
   recent: Set<StoredMessage>;
   waiters: Set<MessageWaiter>;
   rate?: SlidingWindow;
+  /** Groups: the ~20 messages a minute Telegram lets a bot post in one group. */
+  groupRate?: SlidingWindow;
+  /** Groups: members by user id (the bot included) with their status and rights. */
+  members: Map<number, TgChatMember>;
+  /** Forums: topics by message_thread_id (the id of their forum_topic_created message). */
+  topics: Map<number, TopicState>;
+}
+
+export interface TopicState {
+  id: number;
+  name: string;
+  icon_color: number;
+  icon_custom_emoji_id?: string;
+  closed: boolean;
+  /** Deleted by a human: sends into it answer "message thread not found". */
+  deleted: boolean;
+  creatorId: number;
+}
+
+/** A file Telegram holds: what getFile describes and /file/bot<token>/<path> serves. */
+export interface FileRecord {
+  file_id: string;
+  file_unique_id: string;
+  size: number;
+  path: string;
+  kind: MessageKind;
+  /** The media object a message carries for it (a photo: all its sizes). */
+  media: Record<string, unknown> | Record<string, unknown>[];
 }
 
 export interface CallbackQueryState {
@@ -97,16 +127,20 @@ export class SlidingWindow {
   private head = 0;
   constructor(private readonly rule: RateLimitRule) {}
 
-  /** 0 when one more event fits now, otherwise ms until the oldest one leaves the window. */
-  waitMs(now: number): number {
+  /** 0 when `n` more events fit now, otherwise ms until enough of the oldest leave the window. */
+  waitMs(now: number, n = 1): number {
     const from = now - this.rule.windowMs;
     while (this.head < this.times.length && this.times[this.head] <= from) this.head++;
     if (this.head > 256 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
       this.head = 0;
     }
-    if (this.times.length - this.head < this.rule.count) return 0;
-    return this.times[this.head] + this.rule.windowMs - now;
+    const inWindow = this.times.length - this.head;
+    if (inWindow + n <= this.rule.count) return 0;
+    const leaving = inWindow + n - this.rule.count;
+    // More than the window ever holds: the answer stays 429.
+    if (leaving > inWindow) return this.rule.windowMs;
+    return this.times[this.head + leaving - 1] + this.rule.windowMs - now;
   }
 
   record(now: number): void {
@@ -125,6 +159,7 @@ export class EmulatorState {
   /** Methods this server answers 404 (options.unsupportedMethods), lower-cased. */
   readonly unsupportedMethods: Set<string>;
   private readonly perChatRule?: RateLimitRule;
+  private readonly perGroupRule?: RateLimitRule;
   private readonly globalWindow?: SlidingWindow;
   stopped = false;
   private clockOffset = 0;
@@ -135,6 +170,11 @@ export class EmulatorState {
   readonly chats = new Map<number, ChatState>();
   readonly queries = new Map<string, CallbackQueryState>();
   readonly preCheckouts = new Map<string, PreCheckoutState>();
+  /** Files by file_id and by file_path. */
+  readonly files = new Map<string, FileRecord>();
+  readonly filePaths = new Map<string, FileRecord>();
+  fileSeq = 0;
+  mediaGroupSeq = 0;
   injections: Injection[] = [];
   querySeq = 0;
   chargeSeq = 0;
@@ -189,7 +229,9 @@ export class EmulatorState {
     if (rl !== false) {
       const perChat = rl?.perChat === undefined ? { count: 20, windowMs: 1000 } : rl.perChat;
       const global = rl?.global === undefined ? { count: 30, windowMs: 1000 } : rl.global;
+      const perGroup = rl?.perGroup === undefined ? { count: 20, windowMs: 60_000 } : rl.perGroup;
       if (perChat) this.perChatRule = perChat;
+      if (perGroup) this.perGroupRule = perGroup;
       if (global) this.globalWindow = new SlidingWindow(global);
     }
   }
@@ -224,6 +266,8 @@ export class EmulatorState {
         blocked: false,
         recent: new Set(),
         waiters: new Set(),
+        members: new Map(),
+        topics: new Map(),
       };
       this.chats.set(chat.id, state);
     }
@@ -238,6 +282,11 @@ export class EmulatorState {
       typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : NaN;
     const chat = Number.isSafeInteger(id) ? this.chats.get(id) : undefined;
     if (!chat || !chat.known) throw new ApiError(400, DESCRIPTIONS.chatNotFound);
+    const bot = chat.members.get(this.botUser.id);
+    if (bot?.status === 'kicked')
+      throw new ApiError(403, `Forbidden: bot was kicked from the ${chat.chat.type} chat`);
+    if (bot?.status === 'left')
+      throw new ApiError(403, `Forbidden: bot is not a member of the ${chat.chat.type} chat`);
     return chat;
   }
 
@@ -245,20 +294,31 @@ export class EmulatorState {
     if (chat.blocked) throw new ApiError(403, DESCRIPTIONS.blocked);
   }
 
-  /** Counts a message sent, edited or deleted in a chat; 429 when the chat or the bot is over its limit. */
-  checkRate(chat: ChatState): void {
+  /**
+   * Counts `n` messages sent, edited or deleted in a chat; 429 when the chat, the group (~20 a
+   * minute) or the bot is over its limit.
+   */
+  checkRate(chat: ChatState, n = 1): void {
     const now = this.now();
-    let waitMs = this.globalWindow?.waitMs(now) ?? 0;
+    let waitMs = this.globalWindow?.waitMs(now, n) ?? 0;
     if (this.perChatRule) {
       chat.rate ??= new SlidingWindow(this.perChatRule);
-      waitMs = Math.max(waitMs, chat.rate.waitMs(now));
+      waitMs = Math.max(waitMs, chat.rate.waitMs(now, n));
+    }
+    const isGroup = chat.chat.type === 'group' || chat.chat.type === 'supergroup';
+    if (isGroup && this.perGroupRule) {
+      chat.groupRate ??= new SlidingWindow(this.perGroupRule);
+      waitMs = Math.max(waitMs, chat.groupRate.waitMs(now, n));
     }
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
       throw new ApiError(429, `Too Many Requests: retry after ${seconds}`, seconds);
     }
-    this.globalWindow?.record(now);
-    chat.rate?.record(now);
+    for (let i = 0; i < n; i++) {
+      this.globalWindow?.record(now);
+      chat.rate?.record(now);
+      if (isGroup) chat.groupRate?.record(now);
+    }
   }
 
   // ------------------------------------------------------------------ updates

@@ -19,6 +19,8 @@ export interface TgChat {
   first_name?: string;
   last_name?: string;
   username?: string;
+  /** A supergroup with topics on. */
+  is_forum?: boolean;
 }
 
 export interface InlineKeyboardButton {
@@ -77,7 +79,43 @@ export interface TgMessage {
   sticker?: Record<string, unknown>;
   photo?: Record<string, unknown>[];
   document?: TgUserDocument;
+  voice?: Record<string, unknown>;
+  video?: Record<string, unknown>;
+  audio?: Record<string, unknown>;
+  animation?: Record<string, unknown>;
+  video_note?: Record<string, unknown>;
+  poll?: Record<string, unknown>;
+  dice?: { emoji: string; value: number };
+  /** Items of one album share it. */
+  media_group_id?: string;
+  /** The topic of a forum message; a reply in General carries the replied message's id here too. */
+  message_thread_id?: number;
+  /** True only for messages in a forum topic (not General). */
+  is_topic_message?: boolean;
+  reply_to_message?: TgMessage;
+  forum_topic_created?: { name: string; icon_color: number; icon_custom_emoji_id?: string };
+  forum_topic_edited?: { name?: string; icon_custom_emoji_id?: string };
+  forum_topic_closed?: Record<string, never>;
+  forum_topic_reopened?: Record<string, never>;
 }
+
+/** What a message is, for views and for the copy rules. */
+export type MessageKind =
+  | 'text'
+  | 'invoice'
+  | 'successful_payment'
+  | 'sticker'
+  | 'photo'
+  | 'document'
+  | 'voice'
+  | 'video'
+  | 'audio'
+  | 'animation'
+  | 'video_note'
+  | 'poll'
+  | 'dice'
+  /** forum_topic_created/edited/closed/reopened. */
+  | 'service';
 
 export interface TgCallbackQuery {
   id: string;
@@ -95,10 +133,37 @@ export interface TgPreCheckoutQuery {
   invoice_payload: string;
 }
 
-export interface TgChatMember {
+/** An administrator's rights, as getChatMember reports them (the ones the project checks). */
+export interface AdminRights {
+  can_manage_chat?: boolean;
+  can_delete_messages?: boolean;
+  can_pin_messages?: boolean;
+  can_manage_topics?: boolean;
+  can_restrict_members?: boolean;
+  can_invite_users?: boolean;
+  can_change_info?: boolean;
+}
+
+export interface TgChatMember extends AdminRights {
   user: TgUser;
   status: 'member' | 'kicked' | 'left' | 'administrator' | 'creator' | 'restricted';
   until_date?: number;
+  can_be_edited?: boolean;
+  is_anonymous?: boolean;
+}
+
+export interface TgForumTopic {
+  message_thread_id: number;
+  name: string;
+  icon_color: number;
+  icon_custom_emoji_id?: string;
+}
+
+export interface TgFile {
+  file_id: string;
+  file_unique_id: string;
+  file_size?: number;
+  file_path?: string;
 }
 
 export interface TgChatMemberUpdated {
@@ -167,12 +232,22 @@ export interface BotMessageView {
   edits: number;
   date: number;
   edit_date?: number;
+  kind: MessageKind;
+  /** The file_id of a media message (the largest size of a photo). */
+  file_id?: string;
+  media_group_id?: string;
+  message_thread_id?: number;
+  is_topic_message?: boolean;
+  /** The message it explicitly replies to (not a topic's root). */
+  reply_to_message_id?: number;
+  /** For a service message: forum_topic_created, forum_topic_closed… */
+  service?: string;
 }
 
 export interface UserMessageView {
   message_id: number;
   chat_id: number;
-  kind: 'text' | 'sticker' | 'photo' | 'document' | 'successful_payment';
+  kind: Exclude<MessageKind, 'invoice'>;
   text?: string;
   deleted: boolean;
   edits: number;

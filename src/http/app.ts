@@ -18,6 +18,8 @@ export interface HttpAppDeps {
    * fail on it, since the bot works on while the broker is away.
    */
   syncState?: () => { state: string; since: Date; relayLeader: boolean };
+  /** The support desk: its management API (/api/support/channels) and signed file links (/support/files). */
+  support?: { api: express.Router; files: express.RequestHandler };
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -36,7 +38,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * the webhook reads its own body, once the secret is right.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, admin, ping, webhook, syncState } = deps;
+  const { config, logger, admin, ping, webhook, syncState, support } = deps;
   const app = express();
   app.disable('x-powered-by');
   // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
@@ -62,6 +64,11 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   });
 
   if (webhook) app.post(webhook.path, webhook.handler);
+
+  if (support) {
+    app.use('/api/support/channels', support.api);
+    app.get('/support/files/:signed', support.files);
+  }
 
   app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));
 

@@ -20,6 +20,8 @@ export interface DashboardFigures {
   counts: DashboardCounts;
   /** Per currency, this calendar month (by the database's time zone). */
   paymentsThisMonth: PaymentTotal[];
+  /** The support desk: conversations open now, and messages relayed today both ways (a counter, no texts). */
+  support: { openConversations: number; relayedToday: number };
 }
 
 /** The back office's overview figures. */
@@ -51,6 +53,12 @@ export class DashboardService {
        GROUP BY currency
        ORDER BY currency`,
     );
+    const { rows: support } = await run<{ open: number; relayed: number }>(
+      this.ds,
+      `SELECT (SELECT count(*)::int FROM support_conversations WHERE status = 'open') AS open,
+              coalesce((SELECT to_operator + to_seller FROM support_daily_counts WHERE day = current_date), 0)::int
+                AS relayed`,
+    );
     const c = counts[0]!;
     return {
       counts: {
@@ -66,6 +74,7 @@ export class DashboardService {
         count: p.count,
         sum: Number(p.sum),
       })),
+      support: { openConversations: support[0]!.open, relayedToday: support[0]!.relayed },
     };
   }
 }

@@ -12,6 +12,7 @@ import { transaction, type Db } from './sql.js';
 import { StorageService } from './storages.js';
 import { SyncService } from './sync.js';
 import { SubscriptionService } from './subscriptions.js';
+import { SupportService } from './support.js';
 import { UserService } from './users.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ServicesOptions {
   bcryptRounds?: number;
   /** The audit chain's HMAC key (AUDIT_KEY); unset: the public development key. */
   auditKey?: string;
+  /** The key that seals secrets at rest (SECRET_KEY, or the one kept in DATA_DIR); unset: a public test key. */
+  secretKey?: string;
 }
 
 export interface Services {
@@ -48,6 +51,8 @@ export interface Services {
   storages: StorageService;
   /** The shop sync's outbox, inbound apply and dead letters (README "Shop sync"). */
   sync: SyncService;
+  /** The support desk's channels, conversations, id pairs and outbox. */
+  support: SupportService;
   /**
    * Runs `fn` in one transaction with a set of services bound to it: everything they write commits
    * or rolls back together (loaddata). Inside another transaction it is a savepoint.
@@ -74,6 +79,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const housekeeping = new HousekeepingService(dataSource, limiter, inbox);
   const storages = new StorageService(dataSource);
   const sync = new SyncService(dataSource, { auditKey: options.auditKey });
+  const support = new SupportService(dataSource, { secretKey: options.secretKey });
   return {
     users,
     shops,
@@ -89,6 +95,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
     inbox,
     storages,
     sync,
+    support,
     transaction: (fn) => transaction(dataSource, (em) => fn(createServices(em, options))),
   };
 }
@@ -152,6 +159,17 @@ export {
   type Received,
   type SyncStatus,
 } from './sync.js';
+export {
+  SupportService,
+  isSecretSetting,
+  type ChannelRecord,
+  type ConversationRecord,
+  type OutboxRow,
+  type SellerAddress,
+  type SellerCardData,
+  type SupportFigures,
+} from './support.js';
+export { Sealer, DEVELOPMENT_SECRET_KEY } from './sealer.js';
 export * as validation from './rules.js';
 export { isUniqueViolation } from './sql.js';
 export { SubscriptionService, parseSubscriptionPayload, subscriptionPayload } from './subscriptions.js';
@@ -165,4 +183,4 @@ export type {
   SubscriptionStatus,
 } from './subscriptions.js';
 export { UserService, type Access, type TelegramProfile, type UserServiceOptions } from './users.js';
-export { TELEGRAM_ADMINS_GROUP } from '../db/entities/index.js';
+export { TELEGRAM_ADMINS_GROUP, SUPPORT_CHANNEL_KINDS } from '../db/entities/index.js';

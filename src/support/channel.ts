@@ -38,6 +38,12 @@ export interface ConversationRef {
   externalId: string;
   /** Channel-specific ids the conversation keeps (e.g. a TWIN session's ttl), as the channel wrote them. */
   state?: Record<string, unknown>;
+  /**
+   * The platform lost it (a call answered ChannelError 'lost', e.g. a deleted topic): open() gets it
+   * as `existing` so it makes a new one (and may say there that the previous one was lost) instead
+   * of reopening it.
+   */
+  lost?: boolean;
 }
 
 /** A file of a seller's message, as a channel may take it. */
@@ -91,7 +97,9 @@ export interface OperatorMessage {
   text?: string;
   /**
    * For channels inside Telegram: the message(s) to copy to the seller (copyMessage/copyMessages keep
-   * media, formatting and albums without our downloading anything).
+   * media, formatting and albums without our downloading anything). The core sends a "💬 Support ·
+   * name" line first. For a plain text message give `text` instead (no `copy`): the core then sends
+   * one message, the mark and the text together.
    */
   copy?: { fromChatId: number; messageIds: number[] };
   /** For channels on other platforms: files to fetch (size-capped) and send to the seller. */

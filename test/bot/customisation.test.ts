@@ -30,12 +30,14 @@ describe('start-up customisation', () => {
       { command: 'help', description: 'Справка о работе бота.' },
       { command: 'menu', description: 'Переход в основное меню.' },
       { command: 'cancel', description: 'Отменить команду и вернуться в главное меню.' },
+      { command: 'support', description: 'Написать в поддержку.' },
     ]);
     expect(h.emulator.commands({ type: 'default' }, 'en')).toEqual([
       { command: 'start', description: 'Getting started.' },
       { command: 'help', description: 'Help on how the bot works.' },
       { command: 'menu', description: 'Go to the main menu.' },
       { command: 'cancel', description: 'Cancel the command and return to the main menu.' },
+      { command: 'support', description: 'Write to support.' },
     ]);
     // /sign_out stays hidden (it is described in /help).
     expect(h.emulator.commands().map((c) => c.command)).not.toContain('sign_out');

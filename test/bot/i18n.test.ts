@@ -35,6 +35,7 @@ describe('languages', () => {
       ['➕ Add shop ➕'],
       ['➖ Unlink shop ➖'],
       ['📋 Shop list 📋'],
+      ['💬 Support'],
     ]);
     const q = u.pressKey((t) => t.btnShopList);
     await u.waitForMessage('Available shops and their activity:');

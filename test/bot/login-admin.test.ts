@@ -71,7 +71,11 @@ describe('admin login', () => {
     const pass = u.send(admin.password);
     const done = await u.waitForMessage('✅ Вы вошли в систему как Администратор.');
     expect(done.text).toBe('✅ Вы вошли в систему как Администратор.\n\nГлавное меню (Олег: Админ):');
-    expect(done.buttons).toEqual([['❔ Помощь ❔', '⚡️ Подписка ⚡️'], ['📋 Список магазинов 📋']]);
+    expect(done.buttons).toEqual([
+      ['❔ Помощь ❔', '⚡️ Подписка ⚡️'],
+      ['📋 Список магазинов 📋'],
+      ['💬 Поддержка'],
+    ]);
     expect(wasDeleted(u, name.message_id)).toBe(true);
     expect(wasDeleted(u, pass.message_id)).toBe(true);
     // "Password received" was shown, then turned into the result.

@@ -40,7 +40,7 @@ describe('text catalogues', () => {
       i >= (key === 'shopInfo' ? 2 : key === 'subscriptionStatus' ? 2 : 1)
     )
       return true;
-    if (/loginLocked|invoiceDescription/.test(key)) return 99_999;
+    if (/loginLocked|invoiceDescription|supportRateLimited|supportTooLarge/.test(key)) return 99_999;
     // The role in the menu header is a catalogue text (roleAdmin/roleSeller), not user data.
     if (key === 'mainMenu' && i === 1) return 'Продавец';
     // Dates are formatted by the bot, not typed by anyone.

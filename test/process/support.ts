@@ -72,6 +72,9 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     SESSION_SECRET: '',
     AUDIT_KEY: '',
     SYNC_AMQP_URL: '',
+    SECRET_KEY: '',
+    SUPPORT_API_TOKEN: '',
+    PUBLIC_URL: '',
     ...extra,
   };
 }

@@ -4,6 +4,8 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { SessionStore } from '../../src/db/session-store.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { Notifier } from '../../src/workers/notifier.js';
+import { SupportDesk } from '../../src/support/desk.js';
+import type { ChannelFactory, ChannelKind } from '../../src/support/channel.js';
 import {
   TelegramEmulator,
   type BotMessageView,
@@ -39,10 +41,15 @@ export interface Harness {
   clock: TestClock;
   /** The ban-notice worker, over the bot's Telegram client; not started (tests run rounds or start it). */
   notifier: Notifier;
+  /** The support desk, started with the bot (see `supportIntervals` for how often its workers run). */
+  desk: SupportDesk;
   /** Stops the bot as a process would on SIGTERM and starts a new one on the same database. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Quick support-desk rounds for the support tests (workers every 100 ms, channels re-read every 200 ms). */
+export const QUICK_SUPPORT = { intervalMs: 100, syncIntervalMs: 200 };
 
 /**
  * The real bot, polling a local Bot API emulator, on a fresh real database: what the end-to-end
@@ -51,7 +58,16 @@ export interface Harness {
 export async function startHarness(
   env: Record<string, string> = {},
   emulatorOptions: EmulatorOptions = {},
-  opts: { logger?: Logger } = {},
+  opts: {
+    logger?: Logger;
+    supportFactories?: Partial<Record<ChannelKind, ChannelFactory>>;
+    /**
+     * The support desk's worker and channel-sync periods. The desk's own (500 ms, 3 s) unless a
+     * support test asks for quicker rounds: polling the database every 100 ms slows every other
+     * test's bot (an embedded database serves one query at a time).
+     */
+    supportIntervals?: { intervalMs: number; syncIntervalMs: number };
+  } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase();
   const fallback = env.DEFAULT_LANGUAGE === 'en' ? 'en' : 'ru';
@@ -75,8 +91,22 @@ export async function startHarness(
   const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
   const clock = new TestClock();
   const sessions = new SessionStore<SessionData>(db.dataSource, SESSION_TTL_MS);
+  const buildDesk = () =>
+    new SupportDesk({
+      services,
+      config,
+      logger,
+      factories: opts.supportFactories,
+      now: clock.now,
+      intervalMs: opts.supportIntervals?.intervalMs ?? 500,
+      syncIntervalMs: opts.supportIntervals?.syncIntervalMs ?? 3000,
+    });
+  let desk = buildDesk();
   const build = () =>
-    createBot({ config, services, logger, sessions, now: clock.now }, { pollTimeoutSeconds: 1 });
+    createBot(
+      { config, services, logger, sessions, now: clock.now, support: desk },
+      { pollTimeoutSeconds: 1 },
+    );
   const bot = build();
   const notifier = new Notifier({
     services,
@@ -92,20 +122,26 @@ export async function startHarness(
     config,
     clock,
     notifier,
+    desk,
     async restart() {
       await harness.bot.stop();
+      await harness.desk.stop();
+      harness.desk = desk = buildDesk();
       harness.bot = build();
       await harness.bot.init();
+      await harness.desk.start();
       await harness.bot.startPolling();
     },
     async close() {
       await notifier.stop();
       await harness.bot.stop();
+      await harness.desk.stop();
       await emulator.stop();
       await db.close();
     },
   };
   await harness.bot.init();
+  await harness.desk.start();
   await harness.bot.startPolling();
   return harness;
 }

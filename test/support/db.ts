@@ -40,7 +40,7 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
 export async function truncateAll(db: Database): Promise<void> {
   await sql(
     db,
-    `TRUNCATE shop_links, storages, payments, shops, telegram_users, user_groups, users,
+    `TRUNCATE support_channels, support_daily_counts, shop_links, storages, payments, shops, telegram_users, user_groups, users,
               bot_sessions, notifications, login_failures, admin_sessions, tg_inbox RESTART IDENTITY CASCADE`,
   );
 }

@@ -101,6 +101,17 @@ const Dashboard = () => {
         />
         <Card label={tc('paymentsThisMonth')} value={paymentCount} testId="count-payments" />
         <Card label={tc('paidThisMonth')} value={paymentSum} testId="sum-payments" />
+        <Card
+          label={tc('openConversations')}
+          value={data.support ? data.support.openConversations : 0}
+          testId="count-open-conversations"
+          href={`${root}/resources/SupportConversation?filters.status=open`}
+        />
+        <Card
+          label={tc('relayedToday')}
+          value={data.support ? data.support.relayedToday : 0}
+          testId="count-relayed-today"
+        />
       </Box>
     </Box>
   );

@@ -63,6 +63,8 @@ export const en = {
         inactiveShops: 'Inactive shops',
         paymentsThisMonth: 'Payments this month',
         paidThisMonth: 'Paid this month',
+        openConversations: 'Open support conversations',
+        relayedToday: 'Support messages today',
         loadFailed: 'The figures could not be loaded.',
       },
       ConfirmAction: {
@@ -139,6 +141,7 @@ export const en = {
       shops: 'Shops',
       staff: 'Staff',
       records: 'Records',
+      support: 'Support',
       // Yes/No of every boolean field.
       isActive: yesNo,
       isBanned: yesNo,
@@ -147,6 +150,9 @@ export const en = {
       updatePrices: yesNo,
       isStaff: yesNo,
       isSuperuser: yesNo,
+      running: yesNo,
+      isDefault: yesNo,
+      supportBanned: yesNo,
     },
     properties: {
       length: 'Length',
@@ -228,6 +234,7 @@ export const en = {
         subscriptionPaidUntil: 'Paid until',
         isLoggedOut: 'Logged out',
         isReachable: 'Reachable',
+        supportBanned: 'Banned from support',
       },
       messages: {},
     },
@@ -302,6 +309,51 @@ export const en = {
       properties: { userId: 'Staff account', groupId: 'Group' },
       messages: {},
     },
+    SupportChannel: {
+      labels: { SupportChannel: 'Channels' },
+      actions: {
+        start: 'Start',
+        bulkStart: 'Start',
+        stop: 'Stop',
+        bulkStop: 'Stop',
+        makeDefault: 'Make default',
+        bulkMakeDefault: 'Make default',
+      },
+      properties: {
+        kind: 'Kind',
+        status: 'Status',
+        lastError: 'Reason',
+        running: 'Running',
+        isDefault: 'Default',
+        settingsText: 'Settings',
+      },
+      messages: {
+        settingsHelp:
+          'One key=value per line (e.g. forumChatId=-1001234567890, workingHours=Mon-Fri 09:00-18:00, timeZone=Europe/Moscow, greeting=…). Secret settings (names ending in token, secret, key, password) are stored encrypted and never shown: type key=value to replace one, key= to remove it; left out, it is kept.',
+      },
+    },
+    SupportConversation: {
+      labels: { SupportConversation: 'Conversations', status: { open: 'Open', closed: 'Closed' } },
+      actions: {
+        close: 'Close',
+        bulkClose: 'Close',
+        supportBan: 'Ban from support',
+        bulkSupportBan: 'Ban from support',
+        supportUnban: 'Lift support ban',
+        bulkSupportUnban: 'Lift support ban',
+      },
+      properties: {
+        telegramUserId: 'Seller',
+        channelId: 'Channel',
+        externalId: 'External ID',
+        status: 'Status',
+        openedAt: 'Opened',
+        lastActivityAt: 'Last activity',
+        closedAt: 'Closed',
+        operatorName: 'Operator',
+      },
+      messages: {},
+    },
     AuditLog: {
       labels: { AuditLog: 'Audit log' },
       actions: {},
@@ -355,6 +407,17 @@ export const en = {
         `Deleted ${deleted}; kept ${kept}: ${reasons}`,
       required: () => 'Required',
       saved: () => 'Saved',
+      channelSaved: () => 'Channel saved: the app (re)starts it within seconds',
+      channelsStarted: (n: number, asked: number) =>
+        `Started ${n} of ${asked} channel${asked === 1 ? '' : 's'}`,
+      channelsStopped: (n: number, asked: number) =>
+        `Stopped ${n} of ${asked} channel${asked === 1 ? '' : 's'}`,
+      channelMadeDefault: (n: number, _asked: number) =>
+        n ? 'New conversations now go to this channel' : 'Choose one channel to make default',
+      conversationsClosed: (n: number, asked: number) =>
+        `Closed ${n} of ${asked} conversation${asked === 1 ? '' : 's'}; the sellers are told`,
+      supportBanned: (n: number, asked: number) => `Banned from support: ${n} (of ${asked} selected)`,
+      supportUnbanned: (n: number, asked: number) => `Support ban lifted: ${n} (of ${asked} selected)`,
       // New notices written by the panel's own code go here (with their Russian in ru.ts).
     },
     /** "Too many failed attempts, try again in 12 minutes" (no dots or colons: the login page runs it through i18n). */

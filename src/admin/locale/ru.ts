@@ -69,6 +69,8 @@ export const ru: Catalogue = {
         inactiveShops: 'Неактивные магазины',
         paymentsThisMonth: 'Платежей в этом месяце',
         paidThisMonth: 'Оплачено в этом месяце',
+        openConversations: 'Открытые диалоги поддержки',
+        relayedToday: 'Сообщений поддержки сегодня',
         loadFailed: 'Не удалось загрузить цифры.',
       },
       ConfirmAction: {
@@ -145,6 +147,7 @@ export const ru: Catalogue = {
       shops: 'Магазины',
       staff: 'Сотрудники',
       records: 'Журналы',
+      support: 'Поддержка',
       isActive: yesNo,
       isBanned: yesNo,
       isLoggedOut: yesNo,
@@ -152,6 +155,9 @@ export const ru: Catalogue = {
       updatePrices: yesNo,
       isStaff: yesNo,
       isSuperuser: yesNo,
+      running: yesNo,
+      isDefault: yesNo,
+      supportBanned: yesNo,
     },
     properties: {
       length: 'Длина',
@@ -233,6 +239,7 @@ export const ru: Catalogue = {
         subscriptionPaidUntil: 'Оплачено до',
         isLoggedOut: 'Вышел',
         isReachable: 'Доступен',
+        supportBanned: 'Запрет писать в поддержку',
       },
       messages: {},
     },
@@ -317,6 +324,51 @@ export const ru: Catalogue = {
       properties: { userId: 'Учётная запись', groupId: 'Группа' },
       messages: {},
     },
+    SupportChannel: {
+      labels: { SupportChannel: 'Каналы' },
+      actions: {
+        start: 'Запустить',
+        bulkStart: 'Запустить',
+        stop: 'Остановить',
+        bulkStop: 'Остановить',
+        makeDefault: 'Сделать основным',
+        bulkMakeDefault: 'Сделать основным',
+      },
+      properties: {
+        kind: 'Тип',
+        status: 'Состояние',
+        lastError: 'Причина',
+        running: 'Запущен',
+        isDefault: 'Основной',
+        settingsText: 'Настройки',
+      },
+      messages: {
+        settingsHelp:
+          'По одной настройке key=value в строке (например, forumChatId=-1001234567890, workingHours=Mon-Fri 09:00-18:00, timeZone=Europe/Moscow, greeting=…). Секретные настройки (имена на token, secret, key, password) хранятся зашифрованными и не показываются: key=value заменяет, key= удаляет; если строки нет, значение сохраняется.',
+      },
+    },
+    SupportConversation: {
+      labels: { SupportConversation: 'Диалоги', status: { open: 'Открыт', closed: 'Закрыт' } },
+      actions: {
+        close: 'Закрыть',
+        bulkClose: 'Закрыть',
+        supportBan: 'Запретить писать в поддержку',
+        bulkSupportBan: 'Запретить писать в поддержку',
+        supportUnban: 'Разрешить писать в поддержку',
+        bulkSupportUnban: 'Разрешить писать в поддержку',
+      },
+      properties: {
+        telegramUserId: 'Продавец',
+        channelId: 'Канал',
+        externalId: 'Внешний ID',
+        status: 'Состояние',
+        openedAt: 'Открыт',
+        lastActivityAt: 'Последняя активность',
+        closedAt: 'Закрыт',
+        operatorName: 'Оператор',
+      },
+      messages: {},
+    },
     AuditLog: {
       labels: { AuditLog: 'Журнал действий' },
       actions: {},
@@ -367,6 +419,14 @@ export const ru: Catalogue = {
       shopsPartlyDeleted: (deleted, kept, reasons) => `Удалено: ${deleted}; оставлено: ${kept}: ${reasons}`,
       required: () => 'Обязательное поле',
       saved: () => 'Сохранено',
+      channelSaved: () => 'Канал сохранён: приложение (пере)запустит его за несколько секунд',
+      channelsStarted: (n, asked) => `Запущено каналов: ${n} из ${asked}`,
+      channelsStopped: (n, asked) => `Остановлено каналов: ${n} из ${asked}`,
+      channelMadeDefault: (n) =>
+        n ? 'Новые диалоги теперь идут в этот канал' : 'Выберите один канал, чтобы сделать его основным',
+      conversationsClosed: (n, asked) => `Закрыто диалогов: ${n} из ${asked}; продавцам сообщено`,
+      supportBanned: (n, asked) => `Запрещено писать в поддержку: ${n} (выбрано ${asked})`,
+      supportUnbanned: (n, asked) => `Разрешено писать в поддержку: ${n} (выбрано ${asked})`,
       // New notices of the panel's own code: the same keys as in en.ts, here in Russian.
     },
     lockout: (minutes) =>

@@ -28,7 +28,18 @@ export function refusal(err: unknown): { message: string; type: 'error' } | null
 }
 
 /** The notices a confirm action can end with (their text is in the locale catalogues). */
-export type NoticeName = 'banned' | 'unbanned' | 'activated' | 'deactivated' | 'rerun';
+export type NoticeName =
+  | 'banned'
+  | 'unbanned'
+  | 'activated'
+  | 'deactivated'
+  | 'channelsStarted'
+  | 'channelsStopped'
+  | 'channelMadeDefault'
+  | 'conversationsClosed'
+  | 'supportBanned'
+  | 'supportUnbanned'
+  | 'rerun';
 
 /** The actions confirmActions makes (their buttons' labels are in the locale catalogues). */
 export interface ConfirmActions {

@@ -8,6 +8,7 @@ import { shopLinks } from './shop-links.js';
 import { shops } from './shops.js';
 import { staffUsers } from './staff-users.js';
 import { storages } from './storages.js';
+import { supportChannels, supportConversations } from './support.js';
 import { telegramUsers } from './telegram-users.js';
 import { userGroups } from './user-groups.js';
 
@@ -25,6 +26,8 @@ export function buildResources(deps: ResourceDeps): ResourceWithOptions[] {
     payments(deps),
     shops(deps),
     storages(deps),
+    supportConversations(deps),
+    supportChannels(deps),
     staffUsers(deps),
     groups(deps),
     userGroups(deps),

@@ -39,6 +39,7 @@ export const nav = {
   shops: { name: 'shops', icon: 'ShoppingBag' },
   staff: { name: 'staff', icon: 'Shield' },
   records: { name: 'records', icon: 'Archive' },
+  support: { name: 'support', icon: 'MessageCircle' },
 };
 
 /**

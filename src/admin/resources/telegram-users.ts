@@ -20,6 +20,7 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
     'subscriptionPaidUntil',
     'isLoggedOut',
     'isReachable',
+    'supportBanned',
   ];
   const ban = confirmActions(
     {
@@ -92,6 +93,7 @@ export function telegramUsers(deps: ResourceDeps): ResourceWithOptions {
       properties: {
         // The staff account an admin logged in with: staff usernames are for superusers only.
         staffUserId: { isVisible: false },
+        supportBanTold: { isVisible: false },
         telegramId: oneLine(deps.components, '8em'),
         username: oneLine(deps.components, '10em'),
         firstName: oneLine(deps.components, '8em'),

@@ -139,4 +139,28 @@ export const en: Texts = {
   toastBanned: 'Access denied',
   toastNotActive: 'Subscription needed',
   toastLogin: 'Please log in',
+
+  btnSupport: '💬 Support',
+  btnEndConversation: '✅ End conversation',
+  btnBackToMenu: '🏠 Back to menu',
+  commandSupport: 'Write to support.',
+  supportIntro:
+    '💬 You are writing to support. Everything you send (text, photos, files, voice, video, stickers) reaches the operators; their answers come here.\nTo leave, press "Back to menu".',
+  supportOffHours: (hours: string) =>
+    `🌙 Support is outside working hours now${hours ? ` (hours: ${h(hours)})` : ''}. Write anyway: operators answer when they start.`,
+  supportUnavailable: 'Support is not available right now. Please try again later.',
+  supportBanned: '⛔️ You can no longer write to support.',
+  supportRateLimited: (perMinute: number) =>
+    `⏳ Too many messages: support takes at most ${perMinute} a minute. Wait a minute and send it again.`,
+  supportPoll: "A poll can't be sent to support. Please describe your question in words.",
+  supportDice: "A dice can't be sent to support.",
+  supportOther: "This kind of message can't be sent to support. Send text, a photo or a file.",
+  supportTooLarge: (mb: number) => `The file is too large for support: ${mb} MB at most.`,
+  supportFrom: (name: string | undefined) => (name ? `💬 <b>Support · ${h(name)}</b>` : '💬 <b>Support</b>'),
+  supportEnded: '✅ Conversation ended. Your next message to support starts a new one.',
+  supportNothingToEnd: 'There is no open conversation.',
+  supportClosedByOperator: '✅ Support has closed the conversation. Write again whenever you need.',
+  supportRejected: "❌ Support couldn't accept your message. Please try sending it another way.",
+  supportUndelivered: "❌ Your message couldn't reach support within a day. Please send it again.",
+  toastSupport: 'Support',
 };

@@ -8,6 +8,7 @@ import { createsuperuser } from './createsuperuser.js';
 import { loaddata } from './loaddata.js';
 import { migrate } from './migrate.js';
 import { showmigrations } from './showmigrations.js';
+import { supportchannel } from './supportchannel.js';
 
 export const commands: Record<string, Command & { spec: CommandSpec }> = {
   migrate,
@@ -20,6 +21,7 @@ export const commands: Record<string, Command & { spec: CommandSpec }> = {
   ban,
   unban,
   auditverify,
+  supportchannel,
 };
 
 export function usage(): string {

@@ -9,6 +9,14 @@ import { Payment } from './payment.js';
 import { ShopLink } from './shop-link.js';
 import { Shop } from './shop.js';
 import { Storage } from './storage.js';
+import {
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
+} from './support.js';
 import { TelegramUser } from './telegram-user.js';
 import { UserGroup } from './user-group.js';
 import { User } from './user.js';
@@ -25,6 +33,12 @@ export {
   Shop,
   ShopLink,
   Storage,
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
   TelegramUser,
   User,
   UserGroup,
@@ -32,6 +46,14 @@ export {
 export { ROLES, type Role } from './telegram-user.js';
 export { LINK_SOURCES, type LinkSource } from './shop-link.js';
 export { TELEGRAM_ADMINS_GROUP } from './group.js';
+export {
+  SUPPORT_CHANNEL_KINDS,
+  SUPPORT_CHANNEL_STATUSES,
+  type ConversationStatus,
+  type SupportChannelKind,
+  type SupportChannelStatus,
+  type SupportDirection,
+} from './support.js';
 export type { NotificationKind, NotificationStatus } from './notification.js';
 export { INBOX_STATUSES, type InboxStatus } from './inbox-update.js';
 
@@ -47,6 +69,12 @@ export const entities = [
   Shop,
   ShopLink,
   Storage,
+  SupportChannel,
+  SupportConversation,
+  SupportDailyCount,
+  SupportInboundSeen,
+  SupportMessagePair,
+  SupportOutbox,
   TelegramUser,
   User,
   UserGroup,

@@ -68,6 +68,14 @@ export class TelegramUser extends BaseEntity {
   @Column({ type: 'boolean', default: true })
   isReachable!: boolean;
 
+  /** Banned from support only (the bot still works): a separate flag from is_banned. */
+  @Column({ type: 'boolean', default: false })
+  supportBanned!: boolean;
+
+  /** The support-banned user has been told once; later messages are refused quietly. */
+  @Column({ type: 'boolean', default: false })
+  supportBanTold!: boolean;
+
   /** The staff account an admin logged in with, re-checked on every admin action. */
   @Index()
   @Column({ type: 'integer', nullable: true })

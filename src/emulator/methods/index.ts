@@ -7,6 +7,8 @@ import type { EmulatorState, Method } from '../state.js';
 import type { CallRecord } from '../types.js';
 import { callbackMethods } from './callbacks.js';
 import { commandMethods } from './commands.js';
+import { forumMethods } from './forum.js';
+import { mediaMethods } from './media.js';
 import { messageMethods } from './messages.js';
 import { paymentMethods } from './payments.js';
 
@@ -15,6 +17,8 @@ const METHODS = new Map<string, { name: string; run: Method }>(
     ...pollingMethods,
     ...webhookMethods,
     ...messageMethods,
+    ...mediaMethods,
+    ...forumMethods,
     ...callbackMethods,
     ...commandMethods,
     ...paymentMethods,

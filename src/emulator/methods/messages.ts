@@ -1,6 +1,6 @@
 /** Bot API methods on messages: getMe, send, edit, delete, chat actions. */
 import { ApiError, DESCRIPTIONS, bad } from '../errors.js';
-import { botMessage, changed } from '../chats.js';
+import { botMessage, changed, placement } from '../chats.js';
 import {
   clone,
   optString,
@@ -58,12 +58,14 @@ export const messageMethods: Record<string, Method> = {
     const chat = s.resolveChat(p);
     const t = parseText(p, s.options.strictHtml);
     const markup = parseMarkup(p);
+    const where = placement(s, chat, p);
     s.checkBlocked(chat);
     s.checkRate(chat);
     return botMessage(
       s,
       chat,
       {
+        ...where,
         text: t.text,
         ...(t.entities ? { entities: t.entities } : {}),
         ...(markup ? { reply_markup: markup } : {}),
