@@ -10,6 +10,7 @@ import type { BoundServer } from './http/listen.js';
 import type { Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { supportApi } from './http/support-api.js';
+import { supportHooks } from './http/support-hooks.js';
 import { SupportDesk } from './support/desk.js';
 import { checkDataDir, databaseError } from './startup.js';
 import { resolveSecretKey } from './support/secret-key.js';
@@ -112,6 +113,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const support = {
     api: supportApi({ config, logger, services, desk }),
     files: desk.files.handler(desk.telegramClient, logger),
+    hooks: supportHooks(desk, logger),
   };
   server.serve(createHttpApp({ config, logger, admin, ping, webhook, support }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);

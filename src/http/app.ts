@@ -14,7 +14,7 @@ export interface HttpAppDeps {
   /** The Telegram webhook, mounted at `path`; it reads its own body (after checking the secret). */
   webhook?: { path: string; handler: express.RequestHandler };
   /** The support desk: its management API (/api/support/channels) and signed file links (/support/files). */
-  support?: { api: express.Router; files: express.RequestHandler };
+  support?: { api: express.Router; files: express.RequestHandler; hooks?: express.Router };
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -59,6 +59,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (support) {
     app.use('/api/support/channels', support.api);
     app.get('/support/files/:signed', support.files);
+    if (support.hooks) app.use(support.hooks);
   }
 
   app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));

@@ -8,3 +8,9 @@ import { createTopicsChannel } from './topics.js';
 export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
 };
+
+/**
+ * The HTTP paths platforms call us on, by kind: POST <path>/<channel name>[/…] reaches that channel's
+ * inbound(); POST <path> alone reaches the kind's channel named like the kind (`webim`), else its only one.
+ */
+export const inboundPaths: Partial<Record<ChannelKind, string>> = {};
