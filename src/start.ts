@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { supportApi } from './http/support-api.js';
 import { supportHooks } from './http/support-hooks.js';
+import { applyWebimEnvironment } from './support/channels/webim.js';
 import { SupportDesk } from './support/desk.js';
 import { checkDataDir, databaseError } from './startup.js';
 import { resolveSecretKey } from './support/secret-key.js';
@@ -94,6 +95,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
   // The support channels run before updates arrive: a forum's messages are theirs from the first one.
+  await applyWebimEnvironment(services, config, logger);
   await desk.start();
   const { transport } = config;
   if (transport.mode === 'polling') {

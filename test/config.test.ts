@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       panelTimeZone: 'Europe/Moscow',
       secretKey: undefined,
       support: { apiToken: undefined, ratePerMinute: 20 },
+      webim: undefined,
       publicUrl: 'http://localhost:3000',
     } satisfies Config);
   });
@@ -131,6 +132,12 @@ describe('loadConfig', () => {
         'SUPPORT_RATE_PER_MINUTE: expected a whole number from 1 to 1000, got "0"',
       ],
       [{ PUBLIC_URL: 'bot.example.com' }, 'PUBLIC_URL: expected an http:// or https:// URL'],
+      [
+        { WEBIM_API_URL: 'https://acme.webim.ru/api/custom', WEBIM_ACCESS_TOKEN: 't0ken' },
+        'WEBIM_CALLBACK_SECRET: required with WEBIM_API_URL and WEBIM_ACCESS_TOKEN',
+      ],
+      [{ WEBIM_API_URL: 'acme.webim.ru' }, 'WEBIM_API_URL: expected an http:// or https:// URL'],
+      [{ WEBIM_CALLBACK_SECRET: 'short' }, 'WEBIM_CALLBACK_SECRET: expected at least 16 characters'],
       [
         { PANEL_TIME_ZONE: 'Mars/Olympus' },
         'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
@@ -217,5 +224,20 @@ describe('TRUSTED_PROXIES: whose X-Forwarded-For is believed', () => {
     for (const bad of ['true', '-1', '10.0.0.300', '10.0.0.0/33', 'proxy.example.com', '1,2', '*']) {
       expect(refusal({ TRUSTED_PROXIES: bad })).toMatch(/^Invalid configuration:\n {2}TRUSTED_PROXIES: /);
     }
+  });
+});
+
+describe('WEBIM_*: a one-channel Webim deployment', () => {
+  it('reads the three together', () => {
+    const config = loadConfig({
+      WEBIM_API_URL: 'https://acme.webim.ru/api/custom',
+      WEBIM_ACCESS_TOKEN: ' t0ken ',
+      WEBIM_CALLBACK_SECRET: 'c'.repeat(16),
+    });
+    expect(config.webim).toEqual({
+      apiUrl: 'https://acme.webim.ru/api/custom',
+      accessToken: 't0ken',
+      callbackSecret: 'c'.repeat(16),
+    });
   });
 });
