@@ -26,7 +26,14 @@ function queryOf(req: Request): Record<string, string> {
  */
 export function supportHooks(desk: SupportDesk, logger: Logger): express.Router {
   const router = express.Router();
-  const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
+  const parse = express.raw({ type: () => true, limit: BODY_LIMIT });
+  // A body over the limit is answered 413 here (the app's error handler would say 500).
+  const raw: express.RequestHandler = (req, res, next) =>
+    parse(req, res, (err?: unknown) => {
+      if ((err as { status?: number } | undefined)?.status === 413)
+        res.status(413).json({ error: 'payload too large' });
+      else next(err);
+    });
   for (const [kind, path] of Object.entries(inboundPaths) as [ChannelKind, string][]) {
     const handle = async (req: Request, res: Response) => {
       const name = typeof req.params.name === 'string' ? req.params.name : undefined;

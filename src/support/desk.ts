@@ -802,11 +802,13 @@ export class SupportDesk {
         sent.push(msg.message_id);
       }
       for (const a of m.attachments ?? []) {
-        const msg = await tg.sendDocument(
-          seller.chatId,
-          { url: a.url, filename: a.name ?? 'file' },
-          sent.length ? {} : { caption: header, parse_mode: 'HTML' },
-        );
+        // By URL: Telegram fetches the platform's file itself (up to 5 MB for a photo, 20 MB for a
+        // document), so no file passes through this process and none is read without a cap.
+        const extra = sent.length ? {} : { caption: header, parse_mode: 'HTML' as const };
+        const photo = /^image\/(jpeg|png)$/i.test(a.mime ?? '') && (a.size ?? Infinity) <= 5 * 1024 * 1024;
+        const msg = photo
+          ? await tg.sendPhoto(seller.chatId, a.url, extra)
+          : await tg.sendDocument(seller.chatId, a.url, extra);
         sent.push(msg.message_id);
       }
       await support.addPairs(
