@@ -189,8 +189,11 @@ describe('seed 000, 6.1 functionality: Telegram ↔ Webim', () => {
     // Another seller: another visitor.
     const bob = await seller('Bob');
     bob.send('hi from bob');
+    bob.send('and again at once');
     const bobs = await received((m) => m.text === 'hi from bob');
     expect(bobs.chatId).not.toBe(visitor);
+    expect((await received((m) => m.text === 'and again at once')).chatId).toBe(bobs.chatId);
+    expect(await conversations(bob.id)).toEqual([expect.objectContaining({ external_id: bobs.chatId })]);
 
     // Messages are not stored (seed 5.4): no table and no log line holds a word of them.
     await eventually(
@@ -214,7 +217,7 @@ describe('seed 000, 6.1 functionality: Telegram ↔ Webim', () => {
     }
   });
 
-  it('6.1 settings from the environment or the database: WEBIM_* create the channel named webim and update it later; its token and secret are sealed at rest and write-only', async () => {
+  it('6.1 settings from the environment or the database: WEBIM_* create the channel named webim and update it later (not one of another kind); its token and secret are sealed at rest and write-only', async () => {
     const logger = createLogger('silent');
     const env = {
       webim: { apiUrl: webim.apiUrl, accessToken: 'a-new-token', callbackSecret: CALLBACK_SECRET },
@@ -228,6 +231,18 @@ describe('seed 000, 6.1 functionality: Telegram ↔ Webim', () => {
     expect(stored[0]!.s).not.toContain('a-new-token');
     expect(stored[0]!.s).not.toContain(CALLBACK_SECRET);
     expect(await applyWebimEnvironment(h.services, { webim: undefined }, logger)).toBe('none');
+    // A channel called "webim" of another kind is left as it is.
+    expect(await h.services.support.removeChannel('webim')).toBe(true);
+    await h.services.support.createChannel({
+      name: 'webim',
+      kind: 'topics',
+      settings: { forumChatId: -100123 },
+    });
+    expect(await applyWebimEnvironment(h.services, env, logger)).toBe('conflict');
+    expect(await h.services.support.channel('webim')).toMatchObject({
+      kind: 'topics',
+      settings: { forumChatId: -100123 },
+    });
   });
 });
 

@@ -109,6 +109,11 @@ class WebimChannel implements SupportChannel {
     const parsed = parseWebimSettings(this.runtime.settings);
     if (typeof parsed === 'string') return Promise.resolve({ ok: false, reason: parsed });
     this.settings = parsed;
+    if (/^https?:\/\/(localhost|127\.|\[::1\])/i.test(this.runtime.publicUrl))
+      this.runtime.log.warn(
+        { publicUrl: this.runtime.publicUrl },
+        'PUBLIC_URL is a local address: Webim can neither call the callback nor fetch seller files',
+      );
     this.runtime.log.info(
       { callbackUrl: `${this.runtime.publicUrl}${WEBIM_CALLBACK_PATH}/${this.runtime.name}` },
       'webim channel ready',
