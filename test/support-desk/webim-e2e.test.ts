@@ -165,6 +165,15 @@ describe('seed 000, 6.1 functionality: Telegram ↔ Webim', () => {
     expect((await webim.sendFile(visitor, 'terms.pdf', 3000, 'application/pdf')).status).toBe(200);
     await ann.waitForMessage((m) => m.kind === 'document', 8000);
 
+    // Should Webim send its own chat number as chat.id, visitor.id still finds the seller.
+    await webim.callback({
+      event: 'new_message',
+      chat: { id: 1017 },
+      visitor: { id: visitor },
+      message: { id: 'numbered-1', kind: 'operator', text: 'by visitor id', operator: { name: 'Olga K' } },
+    });
+    await ann.waitForMessage((m) => m.text.includes('by visitor id'), 8000);
+
     // A service line (info) is not for the seller.
     expect((await webim.info(visitor, 'Olga joined quokka-info')).status).toBe(200);
     await webim.say(visitor, 'after the info');

@@ -115,6 +115,19 @@ describe('from Webim', () => {
     });
   });
 
+  it("visitor.id is read too, for when chat.id turns out to be Webim's own chat number", () => {
+    const body = {
+      event: 'new_message',
+      chat: { id: 1017 },
+      visitor: { id: VISITOR },
+      message: { id: 'm', kind: 'operator', text: 'x' },
+    };
+    expect(readCallback(Buffer.from(JSON.stringify(body)))).toMatchObject({
+      chatId: '1017',
+      visitorId: VISITOR,
+    });
+  });
+
   it('chat_closed', () => {
     expect(readCallback(fixture('from-webim-chat-closed'))).toEqual({ type: 'closed', chatId: VISITOR });
   });

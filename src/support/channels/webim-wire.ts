@@ -134,6 +134,8 @@ export type Callback =
   | {
       type: 'message';
       chatId: string;
+      /** visitor.id when Webim sends it (looked up when chat.id is Webim's own chat number). */
+      visitorId?: string;
       messageId: string;
       kind: string;
       text?: string;
@@ -191,5 +193,17 @@ export function readCallback(body: Buffer): Callback {
   } else if (kind === 'operator' && text === undefined) {
     return { type: 'invalid', reason: 'an "operator" message without "message.text"' };
   }
-  return { type: 'message', chatId, messageId, kind, text, file, operator };
+  const visitor =
+    o.visitor && typeof o.visitor === 'object' ? (o.visitor as Record<string, unknown>) : undefined;
+  const visitorId = str(visitor?.id);
+  return {
+    type: 'message',
+    chatId,
+    ...(visitorId ? { visitorId } : {}),
+    messageId,
+    kind,
+    text,
+    file,
+    operator,
+  };
 }

@@ -258,7 +258,11 @@ class WebimChannel implements SupportChannel {
       this.runtime.log.info({ event: cb.event }, 'webim callback ignored');
       return ok;
     }
-    const conversation = await this.runtime.conversationByExternalId(cb.chatId);
+    const conversation =
+      (await this.runtime.conversationByExternalId(cb.chatId)) ??
+      (cb.type === 'message' && cb.visitorId && cb.visitorId !== cb.chatId
+        ? await this.runtime.conversationByExternalId(cb.visitorId)
+        : null);
     if (!conversation) {
       // Webim may know a visitor we no longer do (data removed, another installation): 200, logged.
       this.runtime.log.error(
