@@ -157,6 +157,13 @@ const variables = z.object({
     message: 'expected at least 24 characters',
   }),
   SUPPORT_RATE_PER_MINUTE: int(20, 1, 1000),
+  WEBIM_API_URL: optionalString.refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), {
+    message: 'expected an http:// or https:// URL',
+  }),
+  WEBIM_ACCESS_TOKEN: optionalString,
+  WEBIM_CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, {
+    message: 'expected at least 16 characters',
+  }),
   PUBLIC_URL: optionalString
     .refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), {
       message: 'expected an http:// or https:// URL',
@@ -219,6 +226,10 @@ export const configSchema = variables.transform((e, ctx) => {
       "required in production (32+ random characters; it seals the support channels' secrets, keep it)",
     );
   }
+  const webimKeys = ['WEBIM_API_URL', 'WEBIM_ACCESS_TOKEN', 'WEBIM_CALLBACK_SECRET'] as const;
+  const webimMissing = webimKeys.filter((k) => !e[k]);
+  if (webimMissing.length && webimMissing.length < webimKeys.length)
+    refuse(ctx, webimMissing[0]!, `required with ${webimKeys.filter((k) => e[k]).join(' and ')}`);
   return {
     env: e.NODE_ENV,
     botToken: e.BOT_TOKEN,
@@ -263,6 +274,15 @@ export const configSchema = variables.transform((e, ctx) => {
       apiToken: e.SUPPORT_API_TOKEN,
       ratePerMinute: e.SUPPORT_RATE_PER_MINUTE,
     },
+    /** WEBIM_*: the channel named `webim` is created or updated with these at start (all three or none). */
+    webim:
+      e.WEBIM_API_URL && e.WEBIM_ACCESS_TOKEN && e.WEBIM_CALLBACK_SECRET
+        ? {
+            apiUrl: e.WEBIM_API_URL,
+            accessToken: e.WEBIM_ACCESS_TOKEN,
+            callbackSecret: e.WEBIM_CALLBACK_SECRET,
+          }
+        : undefined,
     /** The app's public base address: file links and the callback URLs channels show. */
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     /** The panel's time zone for staff who haven't chosen one. */

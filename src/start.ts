@@ -10,6 +10,8 @@ import type { BoundServer } from './http/listen.js';
 import type { Logger } from './logger.js';
 import { createServices } from './services/index.js';
 import { supportApi } from './http/support-api.js';
+import { supportHooks } from './http/support-hooks.js';
+import { applyWebimEnvironment } from './support/channels/webim.js';
 import { SupportDesk } from './support/desk.js';
 import { checkDataDir, databaseError } from './startup.js';
 import { resolveSecretKey } from './support/secret-key.js';
@@ -101,6 +103,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
   // The support channels run before updates arrive: a forum's messages are theirs from the first one.
+  await applyWebimEnvironment(services, config, logger);
   await desk.start();
   const { transport } = config;
   if (transport.mode === 'polling') {
@@ -120,6 +123,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const support = {
     api: supportApi({ config, logger, services, desk }),
     files: desk.files.handler(desk.telegramClient, logger),
+    hooks: supportHooks(desk, logger),
   };
   server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState, support }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);

@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       sync: undefined,
       secretKey: undefined,
       support: { apiToken: undefined, ratePerMinute: 20 },
+      webim: undefined,
       publicUrl: 'http://localhost:3000',
     } satisfies Config);
   });
@@ -132,6 +133,12 @@ describe('loadConfig', () => {
         'SUPPORT_RATE_PER_MINUTE: expected a whole number from 1 to 1000, got "0"',
       ],
       [{ PUBLIC_URL: 'bot.example.com' }, 'PUBLIC_URL: expected an http:// or https:// URL'],
+      [
+        { WEBIM_API_URL: 'https://acme.webim.ru/api/custom', WEBIM_ACCESS_TOKEN: 't0ken' },
+        'WEBIM_CALLBACK_SECRET: required with WEBIM_API_URL and WEBIM_ACCESS_TOKEN',
+      ],
+      [{ WEBIM_API_URL: 'acme.webim.ru' }, 'WEBIM_API_URL: expected an http:// or https:// URL'],
+      [{ WEBIM_CALLBACK_SECRET: 'short' }, 'WEBIM_CALLBACK_SECRET: expected at least 16 characters'],
       [
         { PANEL_TIME_ZONE: 'Mars/Olympus' },
         'PANEL_TIME_ZONE: expected a time zone name such as Europe/Moscow or UTC',
@@ -254,6 +261,21 @@ describe('SYNC_*: the shop sync over RabbitMQ', () => {
       inbound: { exchange: 'market.shops', routingKey: 'market.shops', queue: 'bot.market-shops' },
       outbound: { exchange: 'bot.shops', routingKey: 'bot.shops' },
       prefetch: 50,
+    });
+  });
+});
+
+describe('WEBIM_*: a one-channel Webim deployment', () => {
+  it('reads the three together', () => {
+    const config = loadConfig({
+      WEBIM_API_URL: 'https://acme.webim.ru/api/custom',
+      WEBIM_ACCESS_TOKEN: ' t0ken ',
+      WEBIM_CALLBACK_SECRET: 'c'.repeat(16),
+    });
+    expect(config.webim).toEqual({
+      apiUrl: 'https://acme.webim.ru/api/custom',
+      accessToken: 't0ken',
+      callbackSecret: 'c'.repeat(16),
     });
   });
 });

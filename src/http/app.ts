@@ -19,7 +19,7 @@ export interface HttpAppDeps {
    */
   syncState?: () => { state: string; since: Date; relayLeader: boolean };
   /** The support desk: its management API (/api/support/channels) and signed file links (/support/files). */
-  support?: { api: express.Router; files: express.RequestHandler };
+  support?: { api: express.Router; files: express.RequestHandler; hooks?: express.Router };
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -68,6 +68,7 @@ export function createHttpApp(deps: HttpAppDeps): Express {
   if (support) {
     app.use('/api/support/channels', support.api);
     app.get('/support/files/:signed', support.files);
+    if (support.hooks) app.use(support.hooks);
   }
 
   app.get('/', (_req, res) => (admin ? res.redirect(admin.rootPath) : res.status(404).end()));

@@ -179,6 +179,25 @@ export interface ChannelRuntime {
   publicUrl: string;
 }
 
+/** An HTTP request a platform sent to one of our channels (Webim's callback, Planfix's messages). */
+export interface InboundRequest {
+  method: string;
+  /** What follows the channel's own path: '' for POST /webim-callback/main, '/x' for …/main/x. */
+  path: string;
+  /** Header names in lower case. */
+  headers: Record<string, string | undefined>;
+  query: Record<string, string>;
+  /** The raw body (at most 1 MB): the channel parses it and checks its signature or token. */
+  body: Buffer;
+}
+
+/** The channel's answer: a status and a JSON (or text) body. */
+export interface InboundResponse {
+  status: number;
+  json?: unknown;
+  text?: string;
+}
+
 /** The outcome of a channel's start-up check. */
 export type StartCheck = { ok: true } | { ok: false; reason: string };
 
@@ -214,6 +233,12 @@ export interface SupportChannel {
    * Returns true when the update was this channel's (it then emits events through the runtime).
    */
   handleUpdate?(update: Update): Promise<boolean>;
+  /**
+   * Channels whose platform calls us over HTTP: a request to the kind's path (channels/index.ts
+   * inboundPaths, e.g. POST /webim-callback/<channel name>). The core routes it to the running channel
+   * of that name (no name: the kind's default channel) and answers 404/503 itself when there is none.
+   */
+  inbound?(request: InboundRequest): Promise<InboundResponse>;
 }
 
 /** Builds a channel of one kind from its runtime (settings included) and the bot's Telegram client. */

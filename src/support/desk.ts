@@ -13,6 +13,8 @@ import {
   type ChannelKind,
   type ChannelRuntime,
   type ConversationRef,
+  type InboundRequest,
+  type InboundResponse,
   type OperatorMessage,
   type SellerCard,
   type SellerMessage,
@@ -310,6 +312,36 @@ export class SupportDesk {
         error: (obj, msg) => log.error(obj, msg),
       },
     };
+  }
+
+  /**
+   * A platform's HTTP call for a channel of `kind`: to the running channel called `name`, or without a
+   * name to the kind's channel named like the kind, else its only one. 404 when there is no such
+   * channel (nothing says which part was wrong), 503 while it is stopped or failing its check, so the
+   * platform tries again later.
+   */
+  async inbound(
+    kind: ChannelKind,
+    name: string | undefined,
+    request: InboundRequest,
+  ): Promise<InboundResponse> {
+    const ofKind = [...this.channels.values()].filter((r) => r.record.kind === kind);
+    const running =
+      name !== undefined
+        ? ofKind.find((r) => r.record.name === name)
+        : (ofKind.find((r) => r.record.name === kind) ?? (ofKind.length === 1 ? ofKind[0] : undefined));
+    if (!running) return { status: 404, json: { error: 'unknown channel' } };
+    if (!running.online || !running.channel?.inbound)
+      return { status: 503, json: { error: 'channel offline' } };
+    try {
+      return await running.channel.inbound(request);
+    } catch (err) {
+      this.log.error(
+        { channel: running.record.name, err: describe(err) },
+        'support channel inbound request failed',
+      );
+      return { status: 500, json: { error: 'internal' } };
+    }
   }
 
   /** Updates from chats other than a seller's private chat (a forum's), offered to the running channels. */
@@ -812,11 +844,13 @@ export class SupportDesk {
         sent.push(msg.message_id);
       }
       for (const a of m.attachments ?? []) {
-        const msg = await tg.sendDocument(
-          seller.chatId,
-          { url: a.url, filename: a.name ?? 'file' },
-          sent.length ? {} : { caption: header, parse_mode: 'HTML' },
-        );
+        // By URL: Telegram fetches the platform's file itself (up to 5 MB for a photo, 20 MB for a
+        // document), so no file passes through this process and none is read without a cap.
+        const extra = sent.length ? {} : { caption: header, parse_mode: 'HTML' as const };
+        const photo = /^image\/(jpeg|png)$/i.test(a.mime ?? '') && (a.size ?? Infinity) <= 5 * 1024 * 1024;
+        const msg = photo
+          ? await tg.sendPhoto(seller.chatId, a.url, extra)
+          : await tg.sendDocument(seller.chatId, a.url, extra);
         sent.push(msg.message_id);
       }
       await support.addPairs(

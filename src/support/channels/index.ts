@@ -1,5 +1,6 @@
 import type { ChannelFactory, ChannelKind } from '../channel.js';
 import { createTopicsChannel } from './topics.js';
+import { WEBIM_CALLBACK_PATH, createWebimChannel } from './webim.js';
 
 /**
  * The channel kinds this build can run, by kind. A channel of a kind missing here is marked failed
@@ -7,4 +8,13 @@ import { createTopicsChannel } from './topics.js';
  */
 export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
+  webim: createWebimChannel,
+};
+
+/**
+ * The HTTP paths platforms call us on, by kind: POST <path>/<channel name>[/…] reaches that channel's
+ * inbound(); POST <path> alone reaches the kind's channel named like the kind (`webim`), else its only one.
+ */
+export const inboundPaths: Partial<Record<ChannelKind, string>> = {
+  webim: WEBIM_CALLBACK_PATH,
 };
