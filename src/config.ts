@@ -151,6 +151,7 @@ const variables = z.object({
     message: 'expected at least 24 characters',
   }),
   SUPPORT_RATE_PER_MINUTE: int(20, 1, 1000),
+  TWIN_MAX_SOCKETS: int(2000, 1, 100000),
   PUBLIC_URL: optionalString
     .refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), {
       message: 'expected an http:// or https:// URL',
@@ -249,6 +250,8 @@ export const configSchema = variables.transform((e, ctx) => {
       /** The deployment's management token: creating a channel through the API needs it. */
       apiToken: e.SUPPORT_API_TOKEN,
       ratePerMinute: e.SUPPORT_RATE_PER_MINUTE,
+      /** TWIN channels: socket.io connections (one per open session) this process holds at most. */
+      twinMaxSockets: e.TWIN_MAX_SOCKETS,
     },
     /** The app's public base address: file links and the callback URLs channels show. */
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,

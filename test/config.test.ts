@@ -48,7 +48,7 @@ describe('loadConfig', () => {
       adminBundleDir: 'adminjs-bundle',
       panelTimeZone: 'Europe/Moscow',
       secretKey: undefined,
-      support: { apiToken: undefined, ratePerMinute: 20 },
+      support: { apiToken: undefined, ratePerMinute: 20, twinMaxSockets: 2000 },
       publicUrl: 'http://localhost:3000',
     } satisfies Config);
   });

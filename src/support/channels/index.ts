@@ -1,5 +1,6 @@
 import type { ChannelFactory, ChannelKind } from '../channel.js';
 import { createTopicsChannel } from './topics.js';
+import { createTwinChannel } from './twin.js';
 
 /**
  * The channel kinds this build can run, by kind. A channel of a kind missing here is marked failed
@@ -7,6 +8,7 @@ import { createTopicsChannel } from './topics.js';
  */
 export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
+  twin: createTwinChannel,
 };
 
 /**
