@@ -208,15 +208,24 @@ describe('a seller and TWIN', () => {
     const missed = twin.say(s.id, 'said while you were away');
     await h.restart();
     await ann.waitForMessage((m) => m.text.includes('said while you were away'), 10_000);
+    await eventually(
+      () => Promise.resolve(twin.ackCount(missed.id)),
+      (n) => n === 1,
+    );
     expect(twin.ackCount(missed.id)).toBe(1);
 
     twin.dropSockets();
     const after = twin.say(s.id, 'said during the reconnect');
     await ann.waitForMessage((m) => m.text.includes('said during the reconnect'), 15_000);
+    twin.kickSockets();
+    const kicked = twin.say(s.id, 'said after a kick');
+    await ann.waitForMessage((m) => m.text.includes('said after a kick'), 15_000);
+    expect(await conversationStatus()).toEqual(['open']);
     await allAckedOnce(s);
     await h.emulator.settle(300, 8000);
     expect(ann.chat().filter((m) => m.text.includes('said while you were away'))).toHaveLength(1);
     expect(twin.ackCount(after.id)).toBe(1);
+    expect(twin.ackCount(kicked.id)).toBe(1);
   });
 
   it('an expired session closes quietly and the next message starts a new one', async () => {
@@ -246,6 +255,10 @@ describe('a seller and TWIN', () => {
     ann.send('short lived');
     await ann.waitForMessage((m) => m.text.startsWith('💬') && m.text.endsWith('short lived'), 8000);
     await eventually(conversationStatus, (st) => st[0] === 'closed', 10_000);
+    await eventually(
+      () => twin.socketsOf(twin.session().id),
+      (n) => n === 0,
+    );
     expect(await twin.socketsOf(twin.session().id)).toBe(0);
   });
 

@@ -145,8 +145,13 @@ export class TwinEmulator {
     }
   }
 
-  /** Drops every socket (the clients reconnect). */
+  /** Drops every socket's connection, as a network failure does (the clients reconnect). */
   dropSockets(): void {
+    for (const s of this.io.sockets.sockets.values()) s.conn.close();
+  }
+
+  /** Disconnects every socket on purpose (socket.io clients then stay away unless they reconnect themselves). */
+  kickSockets(): void {
     for (const s of this.io.sockets.sockets.values()) s.disconnect(true);
   }
 

@@ -456,6 +456,23 @@ class TwinChannel implements SupportChannel {
         'twin socket connected',
       ),
     );
+    // A server that disconnects us on purpose is not reconnected to by socket.io-client: we do, with
+    // backoff (a session it no longer knows is then refused, and closed).
+    let kicked = 0;
+    socket.on('disconnect', (reason: string) => {
+      if (reason !== 'io server disconnect' || l.closed || this.stopped) return;
+      const delay = Math.min(30_000, 1000 * 2 ** Math.min(kicked++, 5)) * (0.75 + Math.random() / 2);
+      this.runtime.log.warn(
+        { conversation: l.conversationId, retryInMs: Math.round(delay) },
+        'twin server disconnected the socket',
+      );
+      setTimeout(() => {
+        if (!l.closed && l.socket === socket) socket.connect();
+      }, delay).unref();
+    });
+    socket.on('connect', () => {
+      kicked = 0;
+    });
     socket.on('reconnect_attempt', (n: number) => {
       if (n === 1 || n % 10 === 0)
         this.runtime.log.warn({ conversation: l.conversationId, attempt: n }, 'twin socket reconnecting');
