@@ -10,8 +10,9 @@
  *   POST {messagesBase}/api/v1/sessions/{id}/messages with `body`, `attachments` and `replyToMessageId`.
  * - One socket.io connection per open session (path `socketPath`, query `key=<session id>`), Engine.IO 3
  *   (socket.io-client 2.x: old TWIN servers and new ones allowing EIO3). Every `chatMessageCreatedEmit`
- *   is handed to the core first, then acknowledged with `messageReceived` once (ids remembered per
- *   session, so a server's replay after a reconnect is neither re-sent nor re-acknowledged); the seller's
+ *   is handed to the core first, then acknowledged with `messageReceived` (ids remembered per session:
+ *   a server's replay after a reconnect is not re-sent, and acknowledged only if the server sends it
+ *   again, i.e. it did not get our acknowledgement); the seller's
  *   own messages echoed back are acknowledged and dropped. HELP → waiting, TERMINAL → delivered then
  *   closed, an operator assignment → assigned, typing → typing. The session's ttl closes it quietly.
  * - A session the platform refuses (404/410) is lost: a send opens a new session and resends; a refused
@@ -517,7 +518,13 @@ class TwinChannel implements SupportChannel {
   /** One message from the socket (or the session's greeting): to the core first, then acknowledged. */
   private async deliver(l: Live, m: TwinMessage, viaSocket = true): Promise<void> {
     const id = typeof m.id === 'string' && m.id ? m.id : undefined;
-    if (!id || l.seen.has(id)) return;
+    if (!id) return;
+    if (l.seen.has(id)) {
+      // Taken already: the server sends it again because our acknowledgement did not reach it (it
+      // left on a connection that was dropping). Acknowledged again, not re-sent to the seller.
+      if (viaSocket) l.socket?.emit('messageReceived', { action: 'chatMessageCreated', data: { id } });
+      return;
+    }
     const conversation = this.ref(l);
     const author = (m.authorType ?? '').toLowerCase();
     const own = CLIENT_AUTHORS.has(author) || l.ours.has(id);
