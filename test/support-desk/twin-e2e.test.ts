@@ -3,7 +3,7 @@
  * the Bot API emulator playing the seller, the TWIN emulator (REST + socket.io) playing TWIN's echo
  * bot and its operators. What is asserted is what the seller sees and what TWIN received.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import {
   QUICK_SUPPORT,
   eventually,
@@ -19,12 +19,19 @@ import { sql } from '../support/sql.js';
 import { PNG, TwinEmulator, type EmuSession } from './twin-emulator.js';
 
 const CHAT_ID = '3eb5cf6d-4d20-41c2-b886-f60374d11d19';
+// Whole conversations with reconnects and restarts on a shared two-core machine.
+jest.setTimeout(90_000);
 
 let h: Harness;
 let twin: TwinEmulator;
 
 async function setUp(
-  opts: { logger?: Logger; ttlSeconds?: number; settings?: Record<string, string> } = {},
+  opts: {
+    logger?: Logger;
+    ttlSeconds?: number;
+    settings?: Record<string, string>;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<void> {
   twin = await new TwinEmulator({
     chatId: CHAT_ID,
@@ -32,7 +39,7 @@ async function setUp(
     ttlSeconds: opts.ttlSeconds,
   }).start();
   h = await startHarness(
-    {},
+    opts.env ?? {},
     {},
     { supportIntervals: QUICK_SUPPORT, ...(opts.logger ? { logger: opts.logger } : {}) },
   );
@@ -228,6 +235,11 @@ describe('a seller and TWIN', () => {
     expect(ann.chat().filter((m) => m.text.includes('said while you were away'))).toHaveLength(1);
     expect(twin.ackCount(after.id)).toBe(1);
     expect(twin.ackCount(kicked.id)).toBe(1);
+
+    // A duplicate delivery of a message already taken reaches the seller once.
+    twin.resend(s.id, kicked.id);
+    await h.emulator.settle(500, 8000);
+    expect(ann.chat().filter((m) => m.text.includes('said after a kick'))).toHaveLength(1);
   });
 
   it('an expired session closes quietly and the next message starts a new one', async () => {
@@ -280,6 +292,34 @@ describe('a seller and TWIN', () => {
     );
     expect(received(s!).map((m) => m.body)).toEqual(['while TWIN is down']);
     expect(twin.requests.some((r) => r.status === 500)).toBe(true);
+  });
+
+  it('past TWIN_MAX_SOCKETS a new session waits, said in the log, until a socket is free', async () => {
+    const lines: string[] = [];
+    await setUp({
+      env: { TWIN_MAX_SOCKETS: '1' },
+      logger: createLogger('info', 'market-bot', { write: (l: string) => lines.push(l) }),
+    });
+    const ann = await seller('Gus');
+    const bea = await seller('Bea');
+    ann.send('first in');
+    await ann.waitForMessage((m) => m.text.startsWith('💬') && m.text.endsWith('first in'), 8000);
+    bea.send('second in');
+    await eventually(
+      () => Promise.resolve(lines.filter((l) => l.includes('TWIN socket cap reached'))),
+      (found) => found.length === 1,
+      8000,
+    );
+    expect(lines.filter((l) => l.includes('TWIN socket cap reached'))).toHaveLength(1);
+    const second = await session();
+    expect(received(second)).toEqual([]);
+    ann.send('стоп');
+    await ann.waitForMessage(
+      ann.label((t) => t.supportClosedByOperator),
+      8000,
+    );
+    await bea.waitForMessage((m) => m.text.startsWith('💬') && m.text.endsWith('second in'), 20_000);
+    expect(received(second).map((m) => m.body)).toEqual(['second in']);
   });
 
   it('a bad chatId is refused at start with a precise sentence', async () => {

@@ -227,6 +227,13 @@ export class TwinEmulator {
     return m;
   }
 
+  /** Sends a message of the session again (a duplicate delivery). */
+  resend(sessionId: string, messageId: string): void {
+    const s = this.session(sessionId);
+    const m = s.messages.find((x) => x.id === messageId);
+    if (m) this.io.to(s.id).emit('chatMessageCreatedEmit', this.wire(s, m));
+  }
+
   typing(sessionId: string): void {
     this.io.to(sessionId).emit('showTypingIndicatorEmit', { authorType: 'operator' });
   }

@@ -384,7 +384,7 @@ class TwinChannel implements SupportChannel {
         throw new ChannelError(
           `no free socket: TWIN_MAX_SOCKETS (${this.maxSockets}) sessions are listened to in this process`,
           'retry',
-          30,
+          10,
         );
       }
     }
