@@ -164,6 +164,7 @@ const variables = z.object({
   WEBIM_CALLBACK_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, {
     message: 'expected at least 16 characters',
   }),
+  TWIN_MAX_SOCKETS: int(2000, 1, 100000),
   PUBLIC_URL: optionalString
     .refine((v) => v === undefined || /^https?:\/\/[^/\s]+/.test(v), {
       message: 'expected an http:// or https:// URL',
@@ -273,6 +274,8 @@ export const configSchema = variables.transform((e, ctx) => {
       /** The deployment's management token: creating a channel through the API needs it. */
       apiToken: e.SUPPORT_API_TOKEN,
       ratePerMinute: e.SUPPORT_RATE_PER_MINUTE,
+      /** TWIN channels: socket.io connections (one per open session) this process holds at most. */
+      twinMaxSockets: e.TWIN_MAX_SOCKETS,
     },
     /** WEBIM_*: the channel named `webim` is created or updated with these at start (all three or none). */
     webim:

@@ -49,7 +49,7 @@ describe('loadConfig', () => {
       panelTimeZone: 'Europe/Moscow',
       sync: undefined,
       secretKey: undefined,
-      support: { apiToken: undefined, ratePerMinute: 20 },
+      support: { apiToken: undefined, ratePerMinute: 20, twinMaxSockets: 2000 },
       webim: undefined,
       publicUrl: 'http://localhost:3000',
     } satisfies Config);

@@ -24,6 +24,8 @@ export type CallbackData =
   | { a: 'noop' }
   | { a: 'support' }
   | { a: 'support_end' }
+  /** A quick answer the support platform offered (its text is the button's own label). */
+  | { a: 'support_answer'; i: number }
   | { a: 'list'; list: ListKind; offset: number }
   | { a: 'shop'; shopId: number; offset: number }
   | { a: 'info'; shopId: number; offset: number }
@@ -86,6 +88,9 @@ export function encode(d: CallbackData): string {
     case 'unlink_yes':
       body = `${SHOP_SCREENS[d.a]}:${d.shopId}:${d.offset}`;
       break;
+    case 'support_answer':
+      body = `sq:${d.i}`;
+      break;
     default:
       body = SIMPLE_CODES[d.a];
   }
@@ -117,6 +122,10 @@ export function decode(raw: string | undefined): CallbackData | null {
     const offset = id(args[2]);
     if (shopId === null || offset === null || (args[1] !== '0' && args[1] !== '1')) return null;
     return { a: code === 'ta' ? 'set_active' : 'set_prices', shopId, value: args[1] === '1', offset };
+  }
+  if (code === 'sq' && args.length === 1) {
+    const i = id(args[0]);
+    return i === null || i > 99 ? null : { a: 'support_answer', i };
   }
   const screen = SHOP_SCREEN_BY_CODE[code];
   if (screen && args.length === 2) {

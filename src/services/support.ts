@@ -382,6 +382,17 @@ export class SupportService {
     return rows[0] ? SupportService.conversationOf(rows[0]) : null;
   }
 
+  /** The open conversations of a channel that were opened on its platform (a channel resumes them at start). */
+  async openConversationsOf(channelId: number): Promise<ConversationRecord[]> {
+    const { rows } = await run(
+      this.db,
+      `SELECT ${SupportService.CONVERSATION_COLUMNS} FROM support_conversations
+        WHERE channel_id = $1 AND status = 'open' AND external_id IS NOT NULL AND NOT needs_open ORDER BY id`,
+      [channelId],
+    );
+    return rows.map((r) => SupportService.conversationOf(r));
+  }
+
   /** The channel has opened (or reopened) the conversation on its platform. */
   async setOpened(id: number, externalId: string, state?: Record<string, unknown>): Promise<void> {
     await run(

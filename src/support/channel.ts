@@ -103,7 +103,14 @@ export interface OperatorMessage {
    */
   copy?: { fromChatId: number; messageIds: number[] };
   /** For channels on other platforms: files to fetch (size-capped) and send to the seller. */
-  attachments?: { url: string; name?: string; mime?: string; size?: number }[];
+  attachments?: {
+    url: string;
+    name?: string;
+    mime?: string;
+    size?: number;
+    /** A public link Telegram fetches itself (else the bot downloads it and uploads the bytes). */
+    public?: boolean;
+  }[];
   /** Quick answers the platform offers; the core shows them as buttons whose press sends the text. */
   answers?: string[];
   /** The external id of the seller message this one replies to. */
@@ -177,6 +184,10 @@ export interface ChannelRuntime {
   };
   /** The app's public base URL (PUBLIC_URL), for callback URLs and file links. */
   publicUrl: string;
+  /** The open conversations of this channel (a channel that listens per conversation resumes them at start). */
+  openConversations?(): Promise<ConversationRef[]>;
+  /** Per-process limits from the configuration (TWIN_MAX_SOCKETS). */
+  limits?: { twinMaxSockets?: number };
 }
 
 /** An HTTP request a platform sent to one of our channels (Webim's callback, Planfix's messages). */

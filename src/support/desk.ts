@@ -1,5 +1,6 @@
 import { Telegram, TelegramError } from 'telegraf';
 import type { Message, Update } from 'telegraf/types';
+import { encode } from '../bot/callback-data.js';
 import { isBlocked, retryAfterSeconds } from '../bot/telegram-errors.js';
 import { h, textsFor, type Language, type Texts } from '../bot/texts/index.js';
 import type { Config } from '../config.js';
@@ -33,7 +34,7 @@ export type ToOperator =
   | { type: 'notice'; text: string };
 
 /** Lines of the bot's own the seller gets through the outbox (worded in their language when sent). */
-export type SellerLine = 'closed' | 'rejected' | 'undelivered' | 'greeting';
+export type SellerLine = 'closed' | 'rejected' | 'undelivered' | 'greeting' | 'waiting' | 'joined';
 
 /** What waits in the outbox towards the seller. */
 export type ToSeller =
@@ -306,6 +307,9 @@ export class SupportDesk {
         const c = await this.services.support.conversationByExternalId(record.id, externalId);
         return c ? refOf(c) : null;
       },
+      openConversations: async () =>
+        (await this.services.support.openConversationsOf(record.id)).map((c) => refOf(c)),
+      limits: { twinMaxSockets: this.deps.config.support.twinMaxSockets },
       log: {
         info: (obj, msg) => log.info(obj, msg),
         warn: (obj, msg) => log.warn(obj, msg),
@@ -538,6 +542,11 @@ export class SupportDesk {
         return;
       case 'assigned':
         await support.touch(conv.id, event.operatorName);
+        await support.enqueue('to_seller', conv.id, {
+          type: 'line',
+          line: 'joined',
+          text: event.operatorName,
+        } satisfies ToSeller);
         return;
       case 'typing': {
         const seller = await support.sellerOf(conv.id);
@@ -548,6 +557,7 @@ export class SupportDesk {
         return;
       }
       case 'waiting':
+        await support.enqueue('to_seller', conv.id, { type: 'line', line: 'waiting' } satisfies ToSeller);
         return;
       case 'closed':
         if ((await support.closeConversation(conv.id)) && !event.quiet)
@@ -789,11 +799,15 @@ export class SupportDesk {
         const text =
           payload.line === 'greeting'
             ? `${t.supportFrom(undefined)}\n${h(payload.text ?? '')}`
-            : payload.line === 'closed'
-              ? t.supportClosedByOperator
-              : payload.line === 'rejected'
-                ? t.supportRejected
-                : t.supportUndelivered;
+            : payload.line === 'waiting'
+              ? t.supportWaiting
+              : payload.line === 'joined'
+                ? t.supportJoined(payload.text ?? '')
+                : payload.line === 'closed'
+                  ? t.supportClosedByOperator
+                  : payload.line === 'rejected'
+                    ? t.supportRejected
+                    : t.supportUndelivered;
         await tg.sendMessage(seller.chatId, text, { parse_mode: 'HTML' });
         await support.drop([row.id]);
         return true;
@@ -837,9 +851,22 @@ export class SupportDesk {
             : await tg.copyMessages(seller.chatId, m.copy.fromChatId, m.copy.messageIds);
         sent.push(...copies.map((c) => c.message_id));
       } else if (m.text !== undefined || !m.attachments?.length) {
+        // Quick answers: buttons whose press sends their label (the label is the text, not the data).
+        const answers = m.answers?.length
+          ? {
+              reply_markup: {
+                inline_keyboard: m.answers
+                  .slice(0, 20)
+                  .map((a, i) => [
+                    { text: a.slice(0, 120), callback_data: encode({ a: 'support_answer', i }) },
+                  ]),
+              },
+            }
+          : {};
         const msg = await tg.sendMessage(seller.chatId, `${header}\n${h(m.text ?? '')}`, {
           parse_mode: 'HTML',
           ...reply,
+          ...answers,
         });
         sent.push(msg.message_id);
       }

@@ -4,6 +4,7 @@ import type { RelayOutcome } from '../../support/desk.js';
 import type { ChatContext } from '../context.js';
 import type { Feature } from '../feature.js';
 import { gate, type GatedContext } from '../gate.js';
+import { encode } from '../callback-data.js';
 import * as screens from '../screens.js';
 import { reply, show } from '../ui.js';
 
@@ -66,6 +67,25 @@ async function relay(ctx: ChatContext, message: Message): Promise<boolean> {
   return true;
 }
 
+/**
+ * A quick answer's button under an operator's (or the platform bot's) message: its label is sent to
+ * support as the seller's message, shown in the chat first so the seller sees what went.
+ */
+async function pressAnswer(ctx: GatedContext<'paying'>, data: { i: number }): Promise<void> {
+  const q = ctx.callbackQuery;
+  const rows =
+    q?.message && 'reply_markup' in q.message ? (q.message.reply_markup?.inline_keyboard ?? []) : [];
+  const wanted = encode({ a: 'support_answer', i: data.i });
+  const button = rows.flat().find((b) => 'callback_data' in b && b.callback_data === wanted);
+  await ctx.answer();
+  const desk = ctx.deps.support;
+  if (!button || !desk) return;
+  ctx.session.support = true;
+  const shown = await ctx.telegram.sendMessage(ctx.chat.id, `› ${button.text}`);
+  const outcome = await desk.relay(ctx.user, { ...shown, from: ctx.from, text: button.text } as Message);
+  await refused(ctx, outcome);
+}
+
 async function edited(ctx: ChatContext, message: Message): Promise<void> {
   const desk = ctx.deps.support;
   if (!desk) return;
@@ -84,6 +104,7 @@ export const supportFeature: Feature = {
   },
   callbacks: {
     support: { level: 'paying', run: enter },
+    support_answer: { level: 'paying', run: pressAnswer },
     support_end: {
       level: 'paying',
       run: async (ctx) => {

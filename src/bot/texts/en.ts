@@ -159,6 +159,8 @@ export const en: Texts = {
   supportFrom: (name: string | undefined) => (name ? `💬 <b>Support · ${h(name)}</b>` : '💬 <b>Support</b>'),
   supportEnded: '✅ Conversation ended. Your next message to support starts a new one.',
   supportNothingToEnd: 'There is no open conversation.',
+  supportWaiting: '⏳ Waiting for an operator: they will answer here.',
+  supportJoined: (name: string) => `👤 ${h(name || 'An operator')} joined the conversation.`,
   supportClosedByOperator: '✅ Support has closed the conversation. Write again whenever you need.',
   supportRejected: "❌ Support couldn't accept your message. Please try sending it another way.",
   supportUndelivered: "❌ Your message couldn't reach support within a day. Please send it again.",

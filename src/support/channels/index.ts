@@ -1,5 +1,6 @@
 import type { ChannelFactory, ChannelKind } from '../channel.js';
 import { createTopicsChannel } from './topics.js';
+import { createTwinChannel } from './twin.js';
 import { WEBIM_CALLBACK_PATH, createWebimChannel } from './webim.js';
 
 /**
@@ -9,6 +10,7 @@ import { WEBIM_CALLBACK_PATH, createWebimChannel } from './webim.js';
 export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
   webim: createWebimChannel,
+  twin: createTwinChannel,
 };
 
 /**
