@@ -12,7 +12,7 @@ import { createLogger } from '../logger.js';
 import { portError, StartupError } from '../startup.js';
 import { buildWebAssets } from './assets.js';
 import { createChatServer } from './chat-server.js';
-import { STAFF } from './personas.js';
+import { STAFF, SUPPORT_FORUM } from './personas.js';
 import { seed } from './seed.js';
 
 /**
@@ -62,6 +62,14 @@ function demoHost(env: NodeJS.ProcessEnv): string {
     );
   }
   return host;
+}
+
+/**
+ * Ten ids a second since 2026 began: past whatever a run that ended earlier handed out (unless it sent
+ * more than ten messages a second all along), and within a 32-bit id until 2032.
+ */
+function firstForumMessageId(now = Date.now()): number {
+  return Math.max(1, Math.floor((now - Date.UTC(2026, 0, 1)) / 100));
 }
 
 /** Deletes DATA_DIR/demo, unless a running sandbox uses it. */
@@ -135,6 +143,17 @@ async function main(argv: string[]): Promise<void> {
     botUser: { id: 100000, is_bot: true, first_name: 'Market Bot', username: 'market_sandbox_bot' },
   });
   await emulator.start();
+  // The support desk's forum, the bot an administrator with Manage topics. The stand-in forgets it at
+  // every stop while the demo database keeps its conversations: its message ids start past any an
+  // earlier run handed out (the desk keys what it has seen by them), so an old topic is one Telegram
+  // calls gone and the desk makes a new one.
+  const forum = emulator.forum({
+    id: SUPPORT_FORUM.chatId,
+    title: SUPPORT_FORUM.title,
+    bot: { status: 'administrator', rights: { can_manage_topics: true } },
+    firstMessageId: firstForumMessageId(),
+  });
+  const operator = forum.operator({ ...SUPPORT_FORUM.operator });
   const config = loadConfig(demoEnvironment(process.env, emulator));
   const log = createLogger(config.logLevel);
   const server = await bindPort(config.port, host).catch((err: unknown) => {
@@ -145,7 +164,13 @@ async function main(argv: string[]): Promise<void> {
     const assets = await buildWebAssets();
     const chat = express();
     chat.disable('x-powered-by');
-    const chatServer = createChatServer({ emulator, assets, logger: log, panelPath: '/admin' });
+    const chatServer = createChatServer({
+      emulator,
+      assets,
+      logger: log,
+      panelPath: '/admin',
+      forum: { chat: forum, operator, title: SUPPORT_FORUM.title },
+    });
     chat.use('/demo', chatServer.router);
     const { startApp } = await import('../start.js');
     let ready = false;

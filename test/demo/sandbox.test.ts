@@ -3,7 +3,8 @@
  * its own), Debian's Chromium on /demo. Seller one logs in with the fixture's key and switches a shop
  * off, and the panel shows it off; seller two is banned in the panel and the chat shows it within
  * seconds; a new user (another tab, a phone-sized one) pays the subscription after a declined card.
- * The screenshots of the README are taken on the way.
+ * Seller one writes to support and the operator's pane (the support forum) answers, replies and
+ * closes the topic. The screenshots of the README are taken on the way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -195,6 +196,69 @@ run('npm run demo, in a browser', () => {
   );
 
   test(
+    "seller one writes to support; the operator's pane answers, replies and closes the topic",
+    () =>
+      withOutput(async () => {
+        const page = await tab(1366, 768);
+        await become(page, 'seller-one', 'en');
+        // Logged in by the test before: the menu has "💬 Support".
+        await say(page, '/menu');
+        await press(page, '💬 Support');
+        await bubble(page, 'You are writing to support').waitFor();
+        await say(page, 'Hello, my order 42 is stuck');
+
+        // The forum's topic for her, newest first, with the card and her copied message.
+        const topic = page.locator('#topics .topic-item').filter({ hasText: 'Anna' }).first();
+        await topic.waitFor({ timeout: 15_000 });
+        expect(await page.getAttribute('#topics .topic-item >> nth=0', 'aria-current')).toBe('true');
+        const opMessages = page.locator('#forum-messages .msg');
+        await opMessages.filter({ hasText: 'Telegram id: 7000001' }).waitFor();
+        await opMessages.filter({ hasText: 'Hello, my order 42 is stuck' }).waitFor({ timeout: 15_000 });
+        expect(await page.textContent('#operator-pane')).toContain('you write as Olga (operator)');
+
+        // The operator answers: the seller sees it marked from support, with the operator's name.
+        await page.fill('#op-text', 'Hi Anna, we are looking at it');
+        await page.press('#op-text', 'Enter');
+        const answer = bubble(page, 'we are looking at it');
+        await answer.waitFor({ timeout: 15_000 });
+        expect(await answer.textContent()).toContain('Support · Olga (operator)');
+
+        // A reply to her message, keyboard only: the seller sees it as a reply to her own.
+        await opMessages
+          .filter({ hasText: 'Hello, my order 42 is stuck' })
+          .locator('button.msg-reply')
+          .focus();
+        await page.keyboard.press('Enter');
+        expect(await page.textContent('#reply-what')).toContain('Hello, my order 42 is stuck');
+        await page.keyboard.type('Found order 42: it leaves today');
+        await page.keyboard.press('Enter');
+        await bubble(page, 'Found order 42').waitFor({ timeout: 15_000 });
+        await opMessages
+          .filter({ hasText: 'Found order 42' })
+          .locator('.quote', { hasText: 'Hello, my order 42' })
+          .waitFor();
+
+        // A document from the seller reaches the topic as its description.
+        await page.fill('#composer-text', 'the invoice');
+        await page.setInputFiles('#file', {
+          name: 'invoice-42.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.4 sandbox'),
+        });
+        await opMessages.filter({ hasText: 'invoice-42.pdf' }).waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: path.join(SHOTS, 'sandbox-en-1366.png') });
+
+        // Telegram's "Close topic": the desk closes the conversation and the seller is told.
+        await page.click('#topic-close');
+        await bubble(page, 'Support has closed the conversation').waitFor({ timeout: 15_000 });
+        await topic.filter({ hasText: 'closed' }).waitFor();
+        await opMessages.filter({ hasText: 'Topic closed' }).waitFor();
+        expect(await page.isVisible('#topic-reopen')).toBe(true);
+      }),
+    120_000,
+  );
+
+  test(
     'seller two, in Russian, is banned in the panel and the chat shows it within seconds',
     () =>
       withOutput(async () => {
@@ -208,7 +272,8 @@ run('npm run demo, in a browser', () => {
         await bubble(page, 'Доступные магазины').waitFor();
         await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-1366.png') });
         await page.setViewportSize({ width: 360, height: 740 });
-        await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-360.png') });
+        // The whole page: the operator's pane is under the chat on a phone.
+        await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-360.png'), fullPage: true });
 
         const panel = await page.context().newPage();
         await panel.goto(`${base}/admin/login`, { waitUntil: 'domcontentloaded' });
