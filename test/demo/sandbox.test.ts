@@ -11,7 +11,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { freePort } from '../process/support.js';
 
@@ -42,11 +42,12 @@ run('npm run demo, in a browser', () => {
     }
   };
 
-  beforeAll(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'market-bot-demo-'));
+  /** `npm run demo` in the scratch folder, until it says it is running. */
+  async function startSandbox(args: string[]): Promise<void> {
+    output = '';
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn('npm', ['run', 'demo', '--', '--reset'], {
+    child = spawn('npm', ['run', 'demo', '--', ...args], {
       env: {
         ...process.env,
         NODE_OPTIONS: '',
@@ -64,6 +65,7 @@ run('npm run demo, in a browser', () => {
     const exited = new Promise<never>((_resolve, reject) =>
       child!.once('exit', (code) => reject(new Error(`npm run demo exited (${code})`))),
     );
+    exited.catch(() => undefined);
     const deadline = Date.now() + 150_000;
     await withOutput(async () => {
       while (!output.includes('market-bot sandbox is running')) {
@@ -71,6 +73,11 @@ run('npm run demo, in a browser', () => {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 250))]);
       }
     });
+  }
+
+  beforeAll(async () => {
+    scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'market-bot-demo-'));
+    await startSandbox(['--reset']);
     browser = await launchChromium();
   }, 180_000);
 
@@ -129,6 +136,21 @@ run('npm run demo, in a browser', () => {
       if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     }, `/admin/api${pathname}`);
+  }
+
+  /** Does `act` until `seen` shows: for what the bot applies a moment after the pane shows it. */
+  async function untilSeen(page: Page, act: () => Promise<void>, seen: Locator): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      await act();
+      if (
+        await seen.waitFor({ timeout: 1500 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+    }
+    await seen.waitFor({ timeout: 1 });
   }
 
   test('the terminal says what this is and where to go', () => {
@@ -254,6 +276,24 @@ run('npm run demo, in a browser', () => {
         await topic.filter({ hasText: 'closed' }).waitFor();
         await opMessages.filter({ hasText: 'Topic closed' }).waitFor();
         expect(await page.isVisible('#topic-reopen')).toBe(true);
+
+        // /ban from the topic's menu: what she writes next is refused (the ban lands a moment later).
+        await page.click('#topic-ban');
+        await page.locator('#forum-messages .msg.out').filter({ hasText: '/ban' }).waitFor();
+        await untilSeen(
+          page,
+          () => say(page, 'Anyone there?'),
+          bubble(page, 'You can no longer write to support'),
+        );
+        // /unban: her next message reaches the topic again, and reopens it.
+        await page.click('#topic-unban');
+        await page.locator('#forum-messages .msg.out').filter({ hasText: '/unban' }).waitFor();
+        await untilSeen(
+          page,
+          () => say(page, 'Thanks, back again'),
+          opMessages.filter({ hasText: 'Thanks, back again' }),
+        );
+        await topic.filter({ hasNotText: 'closed' }).waitFor();
       }),
     120_000,
   );
@@ -374,5 +414,31 @@ run('npm run demo, in a browser', () => {
         console.log(`sandbox: stopped ${Date.now() - stopAt} ms after Ctrl-C`);
       }),
     20_000,
+  );
+
+  test(
+    'started again over the same data: the forum channel is put back, and the seller gets a new topic',
+    () =>
+      withOutput(async () => {
+        await startSandbox([]);
+        const page = await tab(1366, 768);
+        await become(page, 'seller-one', 'en');
+        await say(page, '/menu');
+        await press(page, '💬 Support');
+        await bubble(page, 'You are writing to support')
+          .waitFor()
+          .catch(async (err: Error) => {
+            err.message += `\n----- the chat -----\n${await page.textContent('#messages')}`;
+            throw err;
+          });
+        await say(page, 'Hello again after a restart');
+        // Her conversation was open; its topic went with the stand-in, so the desk makes a new one.
+        const messages = page.locator('#forum-messages .msg');
+        await messages.filter({ hasText: 'Hello again after a restart' }).waitFor({ timeout: 15_000 });
+        await messages.filter({ hasText: 'The previous topic of this seller was deleted' }).waitFor();
+        expect(await page.locator('#topics .topic-item').count()).toBe(1);
+        await page.close();
+      }),
+    180_000,
   );
 });
