@@ -65,10 +65,11 @@ function demoHost(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * Ten ids a second since 2026 began: past whatever a run that ended earlier handed out (unless it sent
- * more than ten messages a second all along), and within a 32-bit id until 2032.
+ * Ten ids a second since 2026 began: past whatever a run that ended earlier handed out in a chat
+ * (unless that chat got more than ten messages a second for the whole run), and within a 32-bit id
+ * until 2032.
  */
-function firstForumMessageId(now = Date.now()): number {
+function firstMessageId(now = Date.now()): number {
   return Math.max(1, Math.floor((now - Date.UTC(2026, 0, 1)) / 100));
 }
 
@@ -139,19 +140,20 @@ async function main(argv: string[]): Promise<void> {
   if (unknown.length) throw new ConfigError(`Unknown argument ${unknown[0]}.\n\n${USAGE}`);
   const host = demoHost(process.env);
 
+  // The stand-in forgets every chat when the sandbox stops, while the demo database keeps what the
+  // bot and the desk stored about them (message ids the desk keys what it has seen by, the topics of
+  // open conversations): its message ids start past any an earlier run handed out, so an old message
+  // or topic is one Telegram calls gone (the desk makes a new topic) and never a new one's namesake.
   const emulator = new TelegramEmulator({
     botUser: { id: 100000, is_bot: true, first_name: 'Market Bot', username: 'market_sandbox_bot' },
+    firstMessageId: firstMessageId(),
   });
   await emulator.start();
-  // The support desk's forum, the bot an administrator with Manage topics. The stand-in forgets it at
-  // every stop while the demo database keeps its conversations: its message ids start past any an
-  // earlier run handed out (the desk keys what it has seen by them), so an old topic is one Telegram
-  // calls gone and the desk makes a new one.
+  // The support desk's forum, the bot an administrator with Manage topics.
   const forum = emulator.forum({
     id: SUPPORT_FORUM.chatId,
     title: SUPPORT_FORUM.title,
     bot: { status: 'administrator', rights: { can_manage_topics: true } },
-    firstMessageId: firstForumMessageId(),
   });
   const operator = forum.operator({ ...SUPPORT_FORUM.operator });
   const config = loadConfig(demoEnvironment(process.env, emulator));

@@ -239,16 +239,8 @@ export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> 
    * A supergroup the bot is in, with Topics on (unless `isForum: false`); the bot is an
    * administrator with every topic right unless `bot` says otherwise.
    */
-  forum(info: {
-    id: number;
-    title: string;
-    isForum?: boolean;
-    bot?: BotMembership;
-    /** Where the group's message ids start (a stand-in restarted over a kept database starts past the old ones). */
-    firstMessageId?: number;
-  }): ForumChat {
+  forum(info: { id: number; title: string; isForum?: boolean; bot?: BotMembership }): ForumChat {
     if (info.id >= 0) throw new Error('forum: a supergroup id is negative');
-    const fresh = !this.s.chats.has(info.id);
     const chat = this.s.chat({
       id: info.id,
       type: 'supergroup',
@@ -256,7 +248,6 @@ export class TelegramEmulator<T = unknown> extends EventEmitter<EmulatorEvents> 
       ...(info.isForum === false ? {} : { is_forum: true }),
     });
     chat.known = true;
-    if (fresh && info.firstMessageId !== undefined) chat.nextMessageId = info.firstMessageId;
     const forum = new ForumChat(this.s, chat);
     forum.setBot(info.bot ?? { status: 'administrator' });
     return forum;

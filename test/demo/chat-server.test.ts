@@ -22,9 +22,9 @@ describe('the web chat server', () => {
   const FORUM_ID = -1_001_000_000_777;
 
   beforeAll(async () => {
-    emulator = new TelegramEmulator();
+    emulator = new TelegramEmulator({ firstMessageId: 5000 });
     await emulator.start();
-    forum = emulator.forum({ id: FORUM_ID, title: 'Support', firstMessageId: 5000 });
+    forum = emulator.forum({ id: FORUM_ID, title: 'Support' });
     const operator = forum.operator({ id: 7_000_100, first_name: 'Olga', last_name: '(operator)' });
     const app = express();
     app.use(
