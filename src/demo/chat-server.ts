@@ -3,10 +3,18 @@
  * emulator's users. A browser tab picks a persona and becomes that Telegram user; what it types,
  * presses and pays goes to the emulator as the user's updates, and the chat's messages come back as
  * server-sent events (the whole chat, drawn in place by the page, a few kilobytes at most).
+ * The operator's pane is the same over the support forum: its topics and their messages stream to
+ * every tab, and what the pane sends is the operator's doing in Telegram's client.
  */
 import { randomInt } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import type { TelegramEmulator, TestUser, TranscriptMessage } from '../emulator/emulator.js';
+import type {
+  ForumChat,
+  ForumOperator,
+  TelegramEmulator,
+  TestUser,
+  TranscriptMessage,
+} from '../emulator/emulator.js';
 import type { Logger } from '../logger.js';
 import type { WebAssets } from './assets.js';
 import { page } from './page.js';
@@ -44,6 +52,27 @@ export interface ChatServerDeps {
   logger: Logger;
   /** The panel's address as the browser reaches it (a path on the same server). */
   panelPath: string;
+  /** The support desk's forum and the operator the pane writes as (no pane without it). */
+  forum?: { chat: ForumChat; operator: ForumOperator; title: string };
+}
+
+/** A topic as the forum's list shows it. */
+interface TopicEntry {
+  id: number;
+  name: string;
+  closed: boolean;
+  icon_color: number;
+  /** The newest message's id and time: the list is newest first. */
+  last: number;
+  date?: number;
+  preview?: string;
+}
+
+export interface ForumSnapshot {
+  title: string;
+  topics: TopicEntry[];
+  /** Each topic's newest messages, by topic id. */
+  messages: Record<string, TranscriptMessage[]>;
 }
 
 class BadInput extends Error {}
@@ -89,7 +118,43 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
   const users = new Map<number, ChatUser>();
   const listeners = new Map<number, Set<Response>>();
   const pending = new Set<number>();
+  const forumStreams = new Set<Response>();
+  const forum = deps.forum;
   let ending = false;
+
+  /** The forum as the operator's client shows it: open and closed topics, newest first, and their messages. */
+  const forumSnapshot = (): ForumSnapshot | null => {
+    if (!forum) return null;
+    const byTopic = new Map<number, TranscriptMessage[]>();
+    for (const m of emulator.transcript(forum.chat.id)) {
+      if (m.deleted || m.message_thread_id === undefined) continue;
+      let list = byTopic.get(m.message_thread_id);
+      if (!list) byTopic.set(m.message_thread_id, (list = []));
+      list.push(m);
+    }
+    const topics: TopicEntry[] = forum.chat
+      .topics()
+      .filter((t) => !t.deleted)
+      .map((t) => {
+        const list = byTopic.get(t.id) ?? [];
+        const newest = list.at(-1);
+        const said = [...list].reverse().find((m) => !m.service);
+        const preview = said?.text ?? (said?.photo ? '🖼' : said?.document ? '📎' : undefined);
+        return {
+          id: t.id,
+          name: t.name,
+          closed: t.closed,
+          icon_color: t.icon_color,
+          last: newest?.message_id ?? t.id,
+          ...(newest ? { date: newest.date } : {}),
+          ...(preview !== undefined ? { preview: preview.slice(0, 120) } : {}),
+        };
+      })
+      .sort((a, b) => b.last - a.last);
+    const messages: Record<string, TranscriptMessage[]> = {};
+    for (const t of topics) messages[t.id] = (byTopic.get(t.id) ?? []).slice(-SHOWN_MESSAGES);
+    return { title: forum.title, topics, messages };
+  };
 
   /** What a tab shows: the chat's newest messages, deleted ones left out. */
   const snapshot = (chatId: number): TranscriptMessage[] =>
@@ -100,6 +165,11 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
 
   const push = (chatId: number): void => {
     pending.delete(chatId);
+    if (forum && chatId === forum.chat.id) {
+      const data = `event: forum\ndata: ${JSON.stringify(forumSnapshot())}\n\n`;
+      for (const res of forumStreams) res.write(data);
+      return;
+    }
     const streams = listeners.get(chatId);
     if (!streams?.size) return;
     const data = `event: chat\ndata: ${JSON.stringify(snapshot(chatId))}\n\n`;
@@ -107,7 +177,9 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
   };
   /** Changes within one tick (a send and an edit in one batch) go out as one event. */
   const changed = (chatId: number | undefined): void => {
-    if (chatId === undefined || !listeners.has(chatId) || pending.has(chatId)) return;
+    if (chatId === undefined || pending.has(chatId)) return;
+    const watched = forum && chatId === forum.chat.id ? forumStreams.size > 0 : listeners.has(chatId);
+    if (!watched) return;
     pending.add(chatId);
     setImmediate(() => push(chatId));
   };
@@ -150,6 +222,14 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
         default: emulator.commands(),
       },
       cards: { ok: '4242 4242 4242 4242', declined: '4000 0000 0000 0002' },
+      forum: forum
+        ? {
+            title: forum.title,
+            operator: [forum.operator.info.first_name, forum.operator.info.last_name]
+              .filter(Boolean)
+              .join(' '),
+          }
+        : null,
     });
   });
 
@@ -278,6 +358,69 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
     res.json({ message_id: message.message_id });
   });
 
+  // ---------------------------------------------------------------- the operator's pane
+
+  const operator = (): ForumOperator => {
+    if (!forum) throw new BadInput('this sandbox has no support forum');
+    return forum.operator;
+  };
+  /** A topic of the forum that is there (not deleted). */
+  const topicOf = (body: unknown): number => {
+    const thread = int(body, 'thread');
+    const topic = forum?.chat.topic(thread);
+    if (!topic || topic.deleted) throw new BadInput('that topic is gone');
+    return thread;
+  };
+
+  router.get('/api/forum/events', (_req, res) => {
+    operator();
+    if (ending) {
+      res.status(503).json({ error: 'the sandbox is stopping' });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'close',
+    });
+    res.write(`retry: 1000\nevent: forum\ndata: ${JSON.stringify(forumSnapshot())}\n\n`);
+    forumStreams.add(res);
+    const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      forumStreams.delete(res);
+    });
+  });
+
+  /** The operator writes in a topic, or replies to one of its messages (/ban, /unban, /close are commands). */
+  router.post('/api/forum/messages', (req, res) => {
+    const op = operator();
+    const thread = topicOf(req.body);
+    const body = text(req.body, 'text', MAX_TEXT, true)!;
+    const replyTo = field(req.body, 'reply_to');
+    if (replyTo === undefined || replyTo === null) {
+      res.json({ message_id: op.send(body, thread).message_id });
+      return;
+    }
+    const target = int(req.body, 'reply_to');
+    const inTopic = forumSnapshot()?.messages[thread]?.some((m) => m.message_id === target);
+    if (!inTopic) throw new BadInput('the message to reply to is gone');
+    res.json({ message_id: op.reply(target, body).message_id });
+  });
+
+  /** Telegram's topic menu: Close topic, Reopen topic. */
+  router.post('/api/forum/topic-state', (req, res) => {
+    const op = operator();
+    const thread = topicOf(req.body);
+    const closed = field(req.body, 'closed');
+    if (typeof closed !== 'boolean') throw new BadInput('closed must be true or false');
+    const topic = forum!.chat.topic(thread)!;
+    if (topic.closed === closed)
+      throw new BadInput(closed ? 'the topic is closed already' : 'the topic is open');
+    const message = closed ? op.closeTopic(thread) : op.reopenTopic(thread);
+    res.json({ message_id: message.message_id });
+  });
+
   router.use((err: unknown, req: Request, res: Response, next: (err?: unknown) => void) => {
     if (res.headersSent) return next(err);
     if (err instanceof BadInput) return res.status(400).json({ error: err.message });
@@ -294,6 +437,8 @@ export function createChatServer(deps: ChatServerDeps): ChatServer {
       ending = true;
       for (const streams of listeners.values()) for (const res of streams) res.end();
       listeners.clear();
+      for (const res of forumStreams) res.end();
+      forumStreams.clear();
     },
   };
 }

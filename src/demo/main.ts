@@ -12,7 +12,7 @@ import { createLogger } from '../logger.js';
 import { portError, StartupError } from '../startup.js';
 import { buildWebAssets } from './assets.js';
 import { createChatServer } from './chat-server.js';
-import { STAFF } from './personas.js';
+import { STAFF, SUPPORT_FORUM } from './personas.js';
 import { seed } from './seed.js';
 
 /**
@@ -62,6 +62,15 @@ function demoHost(env: NodeJS.ProcessEnv): string {
     );
   }
   return host;
+}
+
+/**
+ * Ten ids a second since 2026 began: past whatever a run that ended earlier handed out in a chat
+ * (unless that chat got more than ten messages a second for the whole run), and within a 32-bit id
+ * until 2032.
+ */
+function firstMessageId(now = Date.now()): number {
+  return Math.max(1, Math.floor((now - Date.UTC(2026, 0, 1)) / 100));
 }
 
 /** Deletes DATA_DIR/demo, unless a running sandbox uses it. */
@@ -131,10 +140,22 @@ async function main(argv: string[]): Promise<void> {
   if (unknown.length) throw new ConfigError(`Unknown argument ${unknown[0]}.\n\n${USAGE}`);
   const host = demoHost(process.env);
 
+  // The stand-in forgets every chat when the sandbox stops, while the demo database keeps what the
+  // bot and the desk stored about them (message ids the desk keys what it has seen by, the topics of
+  // open conversations): its message ids start past any an earlier run handed out, so an old message
+  // or topic is one Telegram calls gone (the desk makes a new topic) and never a new one's namesake.
   const emulator = new TelegramEmulator({
     botUser: { id: 100000, is_bot: true, first_name: 'Market Bot', username: 'market_sandbox_bot' },
+    firstMessageId: firstMessageId(),
   });
   await emulator.start();
+  // The support desk's forum, the bot an administrator with Manage topics.
+  const forum = emulator.forum({
+    id: SUPPORT_FORUM.chatId,
+    title: SUPPORT_FORUM.title,
+    bot: { status: 'administrator', rights: { can_manage_topics: true } },
+  });
+  const operator = forum.operator({ ...SUPPORT_FORUM.operator });
   const config = loadConfig(demoEnvironment(process.env, emulator));
   const log = createLogger(config.logLevel);
   const server = await bindPort(config.port, host).catch((err: unknown) => {
@@ -145,7 +166,13 @@ async function main(argv: string[]): Promise<void> {
     const assets = await buildWebAssets();
     const chat = express();
     chat.disable('x-powered-by');
-    const chatServer = createChatServer({ emulator, assets, logger: log, panelPath: '/admin' });
+    const chatServer = createChatServer({
+      emulator,
+      assets,
+      logger: log,
+      panelPath: '/admin',
+      forum: { chat: forum, operator, title: SUPPORT_FORUM.title },
+    });
     chat.use('/demo', chatServer.router);
     const { startApp } = await import('../start.js');
     let ready = false;

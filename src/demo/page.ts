@@ -64,8 +64,44 @@ export function page(assets: WebAssets): string {
     </form>
   </section>
   <section class="operator" id="operator-pane" aria-labelledby="operator-title">
-    <h2 id="operator-title" data-t="operatorTitle">Support desk: the operator's side</h2>
-    <p data-t="operatorWaits">This pane waits for the support desk. When it is built, its forum (one topic per seller) shows here, and you answer sellers as an operator.</p>
+    <header class="chat-head forum-head">
+      <span class="avatar" aria-hidden="true">S</span>
+      <div>
+        <h2 id="operator-title">Support</h2>
+        <p id="forum-sub" class="muted"></p>
+      </div>
+    </header>
+    <p id="forum-none" class="empty" data-t="operatorWaits" hidden>This sandbox has no support forum.</p>
+    <div class="forum" id="forum" hidden>
+      <nav class="topics" aria-labelledby="topics-title">
+        <h3 id="topics-title" class="visually-hidden" data-t="topics">Topics</h3>
+        <ul id="topics"></ul>
+        <p id="topics-empty" class="empty" data-t="noTopics">No topics yet. A seller's first message to support opens one.</p>
+      </nav>
+      <div class="topic" id="topic" hidden>
+        <header class="topic-head">
+          <h3 id="topic-title"></h3>
+          <span id="topic-state" class="muted"></span>
+          <div class="topic-actions" role="group" aria-labelledby="topic-actions-label">
+            <span id="topic-actions-label" class="visually-hidden" data-t="topicMenu">Topic menu</span>
+            <button type="button" id="topic-close" data-t="closeTopic">Close topic</button>
+            <button type="button" id="topic-reopen" data-t="reopenTopic" hidden>Reopen topic</button>
+            <button type="button" id="topic-ban" data-t="ban">/ban</button>
+            <button type="button" id="topic-unban" data-t="unban">/unban</button>
+          </div>
+        </header>
+        <ol id="forum-messages" class="messages" aria-live="polite" aria-relevant="additions text" aria-labelledby="topic-title" tabindex="0"></ol>
+        <div id="reply-bar" class="reply-bar" hidden>
+          <span id="reply-what"></span>
+          <button type="button" id="reply-cancel" class="copy" data-t="cancelReply">Cancel reply</button>
+        </div>
+        <form id="op-composer" class="composer" autocomplete="off">
+          <label for="op-text" class="visually-hidden" data-t="opMessage">Message in the topic, as the operator</label>
+          <textarea id="op-text" rows="1" maxlength="4096" placeholder="Message"></textarea>
+          <button type="submit" class="send" data-t="send">Send</button>
+        </form>
+      </div>
+    </div>
   </section>
 </main>
 <dialog id="alert" aria-labelledby="alert-text">

@@ -80,3 +80,16 @@ export const isPersonaId = (v: unknown): v is PersonaId =>
   typeof v === 'string' && (PERSONA_IDS as readonly string[]).includes(v);
 export const isLanguage = (v: unknown): v is Language =>
   typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);
+
+/**
+ * The support desk's forum in the sandbox: a supergroup with Topics the stand-in plays, the bot an
+ * administrator in it, and one operator the operator's pane writes as.
+ */
+export const SUPPORT_FORUM = {
+  name: 'sandbox-forum',
+  chatId: -1_001_000_000_777,
+  title: 'Market Bot support',
+  /** The language of what the bot writes for operators (the seller card, its notices). */
+  language: 'en',
+  operator: { id: 7_000_100, first_name: 'Olga', last_name: '(operator)', username: 'olga_operator' },
+} as const;

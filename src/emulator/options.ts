@@ -35,6 +35,11 @@ export interface EmulatorOptions {
    * has stored before, for an hour after handling it).
    */
   firstUpdateId?: number;
+  /**
+   * The first message_id of every chat (default 1). A stand-in started again against a kept bot
+   * database starts past the ids it handed out before, as Telegram never hands one out twice.
+   */
+  firstMessageId?: number;
 }
 
 export interface TestUserInfo {

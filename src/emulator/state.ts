@@ -222,6 +222,7 @@ export class EmulatorState {
       preCheckoutTtlMs: options.preCheckoutTtlMs ?? 10000,
       webhookRetryDelayMs: options.webhookRetryDelayMs ?? 50,
       strictHtml: options.strictHtml ?? true,
+      firstMessageId: options.firstMessageId ?? 1,
     };
     this.unsupportedMethods = new Set((options.unsupportedMethods ?? []).map((m) => m.toLowerCase()));
     this.queue.nextUpdateId = options.firstUpdateId ?? Date.now();
@@ -259,7 +260,7 @@ export class EmulatorState {
       state = {
         chat,
         known: false,
-        nextMessageId: 1,
+        nextMessageId: this.options.firstMessageId,
         messages: new Map(),
         botMessages: [],
         userMessages: [],

@@ -2,6 +2,8 @@
  * A chat as its user's Telegram client shows it: every message, the user's and the bot's, in order
  * and in its current state. The sandbox's web chat draws this; tests keep using the views in chats.ts.
  */
+import { explicitReply } from './chats.js';
+import { serviceOf } from './media.js';
 import { clone, isInlineMarkup } from './params.js';
 import type { ChatState, StoredMessage } from './state.js';
 import type {
@@ -29,6 +31,11 @@ export interface TranscriptMessage {
   edited: boolean;
   /** Unix seconds. */
   date: number;
+  /** In a forum: the topic, the message it explicitly replies to, a service message's kind, the sender. */
+  message_thread_id?: number;
+  reply_to_message_id?: number;
+  service?: string;
+  from_name?: string;
 }
 
 export function transcript(chat: ChatState | undefined): TranscriptMessage[] {
@@ -64,5 +71,14 @@ function entry(m: StoredMessage): TranscriptMessage {
     };
   }
   if (msg.document) out.document = clone(msg.document);
+  if (msg.chat.is_forum) {
+    if (msg.is_topic_message && msg.message_thread_id !== undefined)
+      out.message_thread_id = msg.message_thread_id;
+    const reply = explicitReply(msg);
+    if (reply !== undefined) out.reply_to_message_id = reply;
+    const service = serviceOf(msg);
+    if (service !== undefined) out.service = service;
+    if (msg.from) out.from_name = [msg.from.first_name, msg.from.last_name].filter(Boolean).join(' ');
+  }
   return out;
 }

@@ -2,24 +2,30 @@
  * The web chat's server against the emulator, without the app: the bot's side is played over the
  * emulator's HTTP API, the browser's side over the chat server's. What a tab is sent (server-sent
  * events) follows sends, edits and deletions; payments go through pre-checkout and a declined card
- * records nothing; bad input gets a sentence and changes nothing.
+ * records nothing; bad input gets a sentence and changes nothing. The operator's pane over the
+ * support forum: topics and their messages stream, the operator writes, replies and closes.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import express from 'express';
 import { createChatServer } from '../../src/demo/chat-server.js';
-import { TelegramEmulator, type TranscriptMessage } from '../../src/emulator/emulator.js';
+import { TelegramEmulator, type ForumChat, type TranscriptMessage } from '../../src/emulator/emulator.js';
+import type { ForumSnapshot } from '../../src/demo/chat-server.js';
 import { createLogger } from '../../src/logger.js';
 
 describe('the web chat server', () => {
   let emulator: TelegramEmulator;
   let server: Server;
   let base: string;
+  let forum: ForumChat;
+  const FORUM_ID = -1_001_000_000_777;
 
   beforeAll(async () => {
-    emulator = new TelegramEmulator();
+    emulator = new TelegramEmulator({ firstMessageId: 5000 });
     await emulator.start();
+    forum = emulator.forum({ id: FORUM_ID, title: 'Support' });
+    const operator = forum.operator({ id: 7_000_100, first_name: 'Olga', last_name: '(operator)' });
     const app = express();
     app.use(
       '/demo',
@@ -28,6 +34,7 @@ describe('the web chat server', () => {
         assets: { script: '/* app */', styles: '/* css */' },
         logger: createLogger('silent'),
         panelPath: '/admin',
+        forum: { chat: forum, operator, title: 'Support' },
       }).router,
     );
     server = app.listen(0, '127.0.0.1');
@@ -256,5 +263,89 @@ describe('the web chat server', () => {
     });
     expect(broken.status).toBe(400);
     expect(emulator.transcript(7_000_003)).toHaveLength(before);
+  });
+  /** The pane's event stream: the first `forum` event. */
+  async function forumNow(): Promise<ForumSnapshot> {
+    const ac = new AbortController();
+    const res = await fetch(`${base}/api/forum/events`, { signal: ac.signal });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      const end = buffer.indexOf('\n\n', buffer.indexOf('event: forum'));
+      if (buffer.includes('event: forum') && end >= 0) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .find((l) => l.startsWith('data: '))!;
+        const snapshot = JSON.parse(data.slice(6)) as ForumSnapshot;
+        setImmediate(() => ac.abort());
+        return snapshot;
+      }
+    }
+    throw new Error('the forum stream ended');
+  }
+
+  test("the operator's pane: topics newest first, writing, replying, closing; bad input changes nothing", async () => {
+    const first = await bot<{ message_thread_id: number }>('createForumTopic', {
+      chat_id: FORUM_ID,
+      name: 'Anna · @anna_shops',
+    });
+    // The forum's ids start where the sandbox said (past an earlier run's).
+    expect(first.message_thread_id).toBeGreaterThanOrEqual(5000);
+    const second = await bot<{ message_thread_id: number }>('createForumTopic', {
+      chat_id: FORUM_ID,
+      name: 'Boris',
+    });
+    const copy = await bot<{ message_id: number }>('sendMessage', {
+      chat_id: FORUM_ID,
+      message_thread_id: first.message_thread_id,
+      text: 'Hello, my order is stuck',
+    });
+    let now = await forumNow();
+    expect(now.topics.map((t) => [t.name, t.closed])).toEqual([
+      ['Anna · @anna_shops', false],
+      ['Boris', false],
+    ]);
+    expect(now.topics[0]!.preview).toBe('Hello, my order is stuck');
+
+    const said = await post('/forum/messages', { thread: first.message_thread_id, text: 'Which order?' });
+    expect(said.status).toBe(200);
+    const replied = await post('/forum/messages', {
+      thread: first.message_thread_id,
+      text: 'Found it',
+      reply_to: copy.message_id,
+    });
+    expect(replied.status).toBe(200);
+    const closed = await post('/forum/topic-state', { thread: first.message_thread_id, closed: true });
+    expect(closed.status).toBe(200);
+    now = await forumNow();
+    const mine = now.messages[first.message_thread_id]!.filter((m) => !m.from_bot);
+    expect(mine.map((m) => [m.text ?? m.service, m.from_name, m.reply_to_message_id])).toEqual([
+      ['Which order?', 'Olga (operator)', undefined],
+      ['Found it', 'Olga (operator)', copy.message_id],
+      ['forum_topic_closed', 'Olga (operator)', undefined],
+    ]);
+    expect(forum.topic(first.message_thread_id)?.closed).toBe(true);
+
+    const count = forum.messages().length;
+    const cases: [string, unknown, RegExp][] = [
+      ['/forum/messages', { thread: 1, text: 'hi' }, /that topic is gone/],
+      ['/forum/messages', { thread: first.message_thread_id, text: '' }, /text is required/],
+      [
+        '/forum/messages',
+        { thread: second.message_thread_id, text: 'hi', reply_to: copy.message_id },
+        /the message to reply to is gone/,
+      ],
+      ['/forum/topic-state', { thread: first.message_thread_id, closed: true }, /closed already/],
+      ['/forum/topic-state', { thread: second.message_thread_id, closed: false }, /the topic is open/],
+      ['/forum/topic-state', { thread: second.message_thread_id, closed: 'yes' }, /true or false/],
+    ];
+    for (const [path, body, sentence] of cases) {
+      const res = await post(path, body);
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+      expect(String(res.json.error)).toMatch(sentence);
+    }
+    expect(forum.messages()).toHaveLength(count);
   });
 });

@@ -3,14 +3,15 @@
  * its own), Debian's Chromium on /demo. Seller one logs in with the fixture's key and switches a shop
  * off, and the panel shows it off; seller two is banned in the panel and the chat shows it within
  * seconds; a new user (another tab, a phone-sized one) pays the subscription after a declined card.
- * The screenshots of the README are taken on the way.
+ * Seller one writes to support and the operator's pane (the support forum) answers, replies and
+ * closes the topic. The screenshots of the README are taken on the way.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium } from '../support/browser.js';
 import { freePort } from '../process/support.js';
 
@@ -41,11 +42,12 @@ run('npm run demo, in a browser', () => {
     }
   };
 
-  beforeAll(async () => {
-    scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'market-bot-demo-'));
+  /** `npm run demo` in the scratch folder, until it says it is running. */
+  async function startSandbox(args: string[]): Promise<void> {
+    output = '';
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn('npm', ['run', 'demo', '--', '--reset'], {
+    child = spawn('npm', ['run', 'demo', '--', ...args], {
       env: {
         ...process.env,
         NODE_OPTIONS: '',
@@ -63,6 +65,7 @@ run('npm run demo, in a browser', () => {
     const exited = new Promise<never>((_resolve, reject) =>
       child!.once('exit', (code) => reject(new Error(`npm run demo exited (${code})`))),
     );
+    exited.catch(() => undefined);
     const deadline = Date.now() + 150_000;
     await withOutput(async () => {
       while (!output.includes('market-bot sandbox is running')) {
@@ -70,6 +73,11 @@ run('npm run demo, in a browser', () => {
         await Promise.race([exited, new Promise((r) => setTimeout(r, 250))]);
       }
     });
+  }
+
+  beforeAll(async () => {
+    scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'market-bot-demo-'));
+    await startSandbox(['--reset']);
     browser = await launchChromium();
   }, 180_000);
 
@@ -128,6 +136,21 @@ run('npm run demo, in a browser', () => {
       if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
       return (await res.json()) as T;
     }, `/admin/api${pathname}`);
+  }
+
+  /** Does `act` until `seen` shows: for what the bot applies a moment after the pane shows it. */
+  async function untilSeen(page: Page, act: () => Promise<void>, seen: Locator): Promise<void> {
+    for (let i = 0; i < 10; i++) {
+      await act();
+      if (
+        await seen.waitFor({ timeout: 1500 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        return;
+    }
+    await seen.waitFor({ timeout: 1 });
   }
 
   test('the terminal says what this is and where to go', () => {
@@ -195,6 +218,87 @@ run('npm run demo, in a browser', () => {
   );
 
   test(
+    "seller one writes to support; the operator's pane answers, replies and closes the topic",
+    () =>
+      withOutput(async () => {
+        const page = await tab(1366, 768);
+        await become(page, 'seller-one', 'en');
+        // Logged in by the test before: the menu has "💬 Support".
+        await say(page, '/menu');
+        await press(page, '💬 Support');
+        await bubble(page, 'You are writing to support').waitFor();
+        await say(page, 'Hello, my order 42 is stuck');
+
+        // The forum's topic for her, newest first, with the card and her copied message.
+        const topic = page.locator('#topics .topic-item').filter({ hasText: 'Anna' }).first();
+        await topic.waitFor({ timeout: 15_000 });
+        expect(await page.getAttribute('#topics .topic-item >> nth=0', 'aria-current')).toBe('true');
+        const opMessages = page.locator('#forum-messages .msg');
+        await opMessages.filter({ hasText: 'Telegram id: 7000001' }).waitFor();
+        await opMessages.filter({ hasText: 'Hello, my order 42 is stuck' }).waitFor({ timeout: 15_000 });
+        expect(await page.textContent('#operator-pane')).toContain('you write as Olga (operator)');
+
+        // The operator answers: the seller sees it marked from support, with the operator's name.
+        await page.fill('#op-text', 'Hi Anna, we are looking at it');
+        await page.press('#op-text', 'Enter');
+        const answer = bubble(page, 'we are looking at it');
+        await answer.waitFor({ timeout: 15_000 });
+        expect(await answer.textContent()).toContain('Support · Olga (operator)');
+
+        // A reply to her message, keyboard only: the seller sees it as a reply to her own.
+        await opMessages
+          .filter({ hasText: 'Hello, my order 42 is stuck' })
+          .locator('button.msg-reply')
+          .focus();
+        await page.keyboard.press('Enter');
+        expect(await page.textContent('#reply-what')).toContain('Hello, my order 42 is stuck');
+        await page.keyboard.type('Found order 42: it leaves today');
+        await page.keyboard.press('Enter');
+        await bubble(page, 'Found order 42').waitFor({ timeout: 15_000 });
+        await opMessages
+          .filter({ hasText: 'Found order 42' })
+          .locator('.quote', { hasText: 'Hello, my order 42' })
+          .waitFor();
+
+        // A document from the seller reaches the topic as its description.
+        await page.fill('#composer-text', 'the invoice');
+        await page.setInputFiles('#file', {
+          name: 'invoice-42.pdf',
+          mimeType: 'application/pdf',
+          buffer: Buffer.from('%PDF-1.4 sandbox'),
+        });
+        await opMessages.filter({ hasText: 'invoice-42.pdf' }).waitFor({ timeout: 15_000 });
+        await page.screenshot({ path: path.join(SHOTS, 'sandbox-en-1366.png') });
+
+        // Telegram's "Close topic": the desk closes the conversation and the seller is told.
+        await page.click('#topic-close');
+        await bubble(page, 'Support has closed the conversation').waitFor({ timeout: 15_000 });
+        await topic.filter({ hasText: 'closed' }).waitFor();
+        await opMessages.filter({ hasText: 'Topic closed' }).waitFor();
+        expect(await page.isVisible('#topic-reopen')).toBe(true);
+
+        // /ban from the topic's menu: what she writes next is refused (the ban lands a moment later).
+        await page.click('#topic-ban');
+        await page.locator('#forum-messages .msg.out').filter({ hasText: '/ban' }).waitFor();
+        await untilSeen(
+          page,
+          () => say(page, 'Anyone there?'),
+          bubble(page, 'You can no longer write to support'),
+        );
+        // /unban: her next message reaches the topic again, and reopens it.
+        await page.click('#topic-unban');
+        await page.locator('#forum-messages .msg.out').filter({ hasText: '/unban' }).waitFor();
+        await untilSeen(
+          page,
+          () => say(page, 'Thanks, back again'),
+          opMessages.filter({ hasText: 'Thanks, back again' }),
+        );
+        await topic.filter({ hasNotText: 'closed' }).waitFor();
+      }),
+    120_000,
+  );
+
+  test(
     'seller two, in Russian, is banned in the panel and the chat shows it within seconds',
     () =>
       withOutput(async () => {
@@ -208,7 +312,8 @@ run('npm run demo, in a browser', () => {
         await bubble(page, 'Доступные магазины').waitFor();
         await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-1366.png') });
         await page.setViewportSize({ width: 360, height: 740 });
-        await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-360.png') });
+        // The whole page: the operator's pane is under the chat on a phone.
+        await page.screenshot({ path: path.join(SHOTS, 'sandbox-ru-360.png'), fullPage: true });
 
         const panel = await page.context().newPage();
         await panel.goto(`${base}/admin/login`, { waitUntil: 'domcontentloaded' });
@@ -309,5 +414,31 @@ run('npm run demo, in a browser', () => {
         console.log(`sandbox: stopped ${Date.now() - stopAt} ms after Ctrl-C`);
       }),
     20_000,
+  );
+
+  test(
+    'started again over the same data: the forum channel is put back, and the seller gets a new topic',
+    () =>
+      withOutput(async () => {
+        await startSandbox([]);
+        const page = await tab(1366, 768);
+        await become(page, 'seller-one', 'en');
+        await say(page, '/menu');
+        await press(page, '💬 Support');
+        await bubble(page, 'You are writing to support')
+          .waitFor()
+          .catch(async (err: Error) => {
+            err.message += `\n----- the chat -----\n${await page.textContent('#messages')}`;
+            throw err;
+          });
+        await say(page, 'Hello again after a restart');
+        // Her conversation was open; its topic went with the stand-in, so the desk makes a new one.
+        const messages = page.locator('#forum-messages .msg');
+        await messages.filter({ hasText: 'Hello again after a restart' }).waitFor({ timeout: 15_000 });
+        await messages.filter({ hasText: 'The previous topic of this seller was deleted' }).waitFor();
+        expect(await page.locator('#topics .topic-item').count()).toBe(1);
+        await page.close();
+      }),
+    180_000,
   );
 });

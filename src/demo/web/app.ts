@@ -2,7 +2,9 @@
  * The sandbox's web chat, in the browser: a persona picker and a chat drawn the way Telegram draws
  * it. The server (src/demo/chat-server.ts) turns what this page sends into the user's updates and
  * streams the chat back (server-sent events); messages are kept by id and redrawn in place when
- * edited, removed when deleted. Each tab is its own user (sessionStorage).
+ * edited, removed when deleted. Each tab is its own user (sessionStorage). Beside it, the operator's
+ * pane: the support forum as Telegram's forum view shows it (topics newest first, the chosen topic's
+ * messages), where this tab writes, replies, closes topics and bans as the sandbox's operator.
  */
 
 type Lang = 'ru' | 'en';
@@ -33,6 +35,24 @@ interface Message {
   document?: { file_name?: string; file_size?: number };
   edited: boolean;
   date: number;
+  message_thread_id?: number;
+  reply_to_message_id?: number;
+  service?: string;
+  from_name?: string;
+}
+interface Topic {
+  id: number;
+  name: string;
+  closed: boolean;
+  icon_color: number;
+  last: number;
+  date?: number;
+  preview?: string;
+}
+interface Forum {
+  title: string;
+  topics: Topic[];
+  messages: Record<string, Message[]>;
 }
 interface Setup {
   bot: { first_name: string; username?: string };
@@ -44,6 +64,7 @@ interface Setup {
   }[];
   commands: Record<Lang | 'default', { command: string; description: string }[]>;
   cards: { ok: string; declined: string };
+  forum: { title: string; operator: string } | null;
 }
 
 const T = {
@@ -61,9 +82,26 @@ const T = {
     attach: 'Send a photo or a document',
     message: 'Message',
     send: 'Send',
-    operatorTitle: "Support desk: the operator's side",
-    operatorWaits:
-      'This pane waits for the support desk. When it is built, its forum (one topic per seller) shows here, and you answer sellers, close topics and ban from support as an operator.',
+    operatorWaits: 'This sandbox has no support forum.',
+    forumSub: (op: string) => `forum · you write as ${op}`,
+    topics: 'Topics',
+    noTopics: "No topics yet. A seller's first message to support (💬 Support) opens one.",
+    topicMenu: 'Topic menu',
+    closeTopic: 'Close topic',
+    reopenTopic: 'Reopen topic',
+    ban: '/ban',
+    unban: '/unban',
+    closed: 'closed',
+    reply: 'Reply',
+    replyTo: (text: string) => `Replying to: ${text}`,
+    cancelReply: 'Cancel reply',
+    opMessage: 'Message in the topic, as the operator',
+    service: {
+      forum_topic_created: 'Topic created',
+      forum_topic_closed: 'Topic closed',
+      forum_topic_reopened: 'Topic reopened',
+      forum_topic_edited: 'Topic renamed',
+    } as Record<string, string>,
     card: 'Card number',
     cancel: 'Cancel',
     personas: {
@@ -114,9 +152,26 @@ const T = {
     attach: 'Отправить фото или документ',
     message: 'Сообщение',
     send: 'Отправить',
-    operatorTitle: 'Служба поддержки: сторона оператора',
-    operatorWaits:
-      'Эта панель ждёт службу поддержки. Когда она появится, здесь будет её форум (тема на каждого продавца): вы отвечаете продавцам, закрываете темы и блокируете в поддержке как оператор.',
+    operatorWaits: 'В этой песочнице нет форума поддержки.',
+    forumSub: (op: string) => `форум · вы пишете как ${op}`,
+    topics: 'Темы',
+    noTopics: 'Тем пока нет. Первое сообщение продавца в поддержку (💬 Поддержка) открывает тему.',
+    topicMenu: 'Меню темы',
+    closeTopic: 'Закрыть тему',
+    reopenTopic: 'Открыть тему снова',
+    ban: '/ban',
+    unban: '/unban',
+    closed: 'закрыта',
+    reply: 'Ответить',
+    replyTo: (text: string) => `Ответ на: ${text}`,
+    cancelReply: 'Отменить ответ',
+    opMessage: 'Сообщение в теме от имени оператора',
+    service: {
+      forum_topic_created: 'Тема создана',
+      forum_topic_closed: 'Тема закрыта',
+      forum_topic_reopened: 'Тема открыта снова',
+      forum_topic_edited: 'Тема переименована',
+    } as Record<string, string>,
     card: 'Номер карты',
     cancel: 'Отмена',
     personas: {
@@ -171,6 +226,12 @@ const state = {
   invoice: undefined as Message | undefined,
   /** The chat as last streamed. */
   last: undefined as Message[] | undefined,
+  forum: undefined as Forum | undefined,
+  forumEvents: undefined as EventSource | undefined,
+  /** The topic the pane shows, and the message the operator is replying to. */
+  topic: undefined as number | undefined,
+  replyTo: undefined as number | undefined,
+  topicKey: '',
 };
 const w = (): Words => T[state.lang];
 
@@ -511,6 +572,201 @@ async function sendFile(file: File, caption: string): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- the operator's pane
+
+const TOPIC_COLORS: Record<number, string> = {
+  0x6fb9f0: '#6fb9f0',
+  0xffd67e: '#ffd67e',
+  0xcb86db: '#cb86db',
+  0x8eee98: '#8eee98',
+  0xff93b2: '#ff93b2',
+  0xfb6f5f: '#fb6f5f',
+};
+
+function shortText(m: Message): string {
+  if (m.service) return w().service[m.service] ?? m.service;
+  const media = m.photo ? `${w().photo}` : m.document ? `${w().document}: ${m.document.file_name ?? ''}` : '';
+  return [media, m.text ?? ''].filter(Boolean).join(' · ').slice(0, 100);
+}
+
+function forumBubble(m: Message, all: Message[]): HTMLElement {
+  if (m.service) {
+    const item = el('li', 'msg service-line');
+    item.dataset.id = String(m.message_id);
+    item.append(el('p', 'service', shortText(m)));
+    return item;
+  }
+  const item = el('li', `msg ${m.from_bot ? 'in' : 'out'}`);
+  item.dataset.id = String(m.message_id);
+  const box = el('div', 'bubble');
+  item.append(box);
+  if (m.from_bot) box.append(el('span', 'who', state.setup?.bot.first_name ?? 'bot'));
+  else if (m.from_name) box.append(el('span', 'who', m.from_name));
+  if (m.reply_to_message_id !== undefined) {
+    const quoted = all.find((q) => q.message_id === m.reply_to_message_id);
+    if (quoted) box.append(el('p', 'quote', shortText(quoted)));
+  }
+  if (m.photo) box.append(el('p', 'file', `🖼 ${w().photo} ${m.photo.width}×${m.photo.height}`));
+  if (m.document) {
+    const d = m.document;
+    box.append(el('p', 'file', `📎 ${w().document}: ${d.file_name ?? ''} ${size(d.file_size)}`.trim()));
+  }
+  if (m.text !== undefined) {
+    const p = el('div', 'text');
+    p.append(formatted(m.text, m.entities));
+    box.append(p);
+  }
+  box.append(el('span', 'meta', `${m.edited ? `${w().edited} ` : ''}${time(m.date)}`));
+  const reply = el('button', 'msg-reply', w().reply);
+  reply.type = 'button';
+  reply.setAttribute('aria-label', `${w().reply}: ${shortText(m)}`);
+  reply.addEventListener('click', () => {
+    state.replyTo = m.message_id;
+    drawReplyBar();
+    $('op-text').focus();
+  });
+  box.append(' ', reply);
+  return item;
+}
+
+function drawReplyBar(): void {
+  const messages = state.forum?.messages[String(state.topic)] ?? [];
+  const target = messages.find((m) => m.message_id === state.replyTo);
+  if (!target) state.replyTo = undefined;
+  $('reply-bar').hidden = !target;
+  $('reply-what').textContent = target ? w().replyTo(shortText(target)) : '';
+}
+
+function drawForum(): void {
+  const forum = state.forum;
+  if (!forum || !state.setup?.forum) return;
+  $('forum').hidden = false;
+  const topics = forum.topics;
+  if (state.topic === undefined || !topics.some((t) => t.id === state.topic)) state.topic = topics[0]?.id;
+  $('topics-empty').hidden = topics.length > 0;
+  const list = $('topics');
+  const focused = (document.activeElement as HTMLElement | null)?.dataset.topic;
+  list.replaceChildren(
+    ...topics.map((t) => {
+      const li = el('li');
+      const b = el('button', 'topic-item');
+      b.type = 'button';
+      b.dataset.topic = String(t.id);
+      b.setAttribute('aria-current', String(t.id === state.topic));
+      const name = el('span', 'name');
+      const dot = el('span', 'dot');
+      dot.style.background = TOPIC_COLORS[t.icon_color] ?? '#6fb9f0';
+      name.append(dot, el('span', 'title', t.name));
+      if (t.date !== undefined) name.append(el('span', 'when', time(t.date)));
+      b.append(name);
+      const line = el('span', 'preview');
+      if (t.closed) line.append(el('span', 'closed-mark', `🔒 ${w().closed}`), ' ');
+      line.append(t.preview ?? '');
+      b.append(line);
+      b.addEventListener('click', () => {
+        state.topic = t.id;
+        state.replyTo = undefined;
+        drawForum();
+      });
+      li.append(b);
+      return li;
+    }),
+  );
+  if (focused) list.querySelector<HTMLElement>(`[data-topic="${focused}"]`)?.focus();
+
+  const topic = topics.find((t) => t.id === state.topic);
+  $('topic').hidden = !topic;
+  if (!topic) return;
+  $('topic-title').textContent = topic.name;
+  $('topic-state').textContent = topic.closed ? `🔒 ${w().closed}` : '';
+  $('topic-close').hidden = topic.closed;
+  $('topic-reopen').hidden = !topic.closed;
+  const messages = forum.messages[String(topic.id)] ?? [];
+  const key = JSON.stringify([topic.id, messages, state.lang]);
+  if (key !== state.topicKey) {
+    const box = $('forum-messages');
+    const sameTopic = state.topicKey.startsWith(`[${topic.id},`);
+    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    state.topicKey = key;
+    box.replaceChildren(...messages.map((m) => forumBubble(m, messages)));
+    if (!sameTopic || nearBottom) box.scrollTop = box.scrollHeight;
+  }
+  drawReplyBar();
+}
+
+async function operatorSays(text: string): Promise<void> {
+  if (!text.trim() || state.topic === undefined) return;
+  const replyTo = state.replyTo;
+  state.replyTo = undefined;
+  drawReplyBar();
+  try {
+    await api('/forum/messages', {
+      thread: state.topic,
+      text,
+      ...(replyTo !== undefined ? { reply_to: replyTo } : {}),
+    });
+  } catch (e) {
+    toast(w().failed + (e as Error).message);
+  }
+}
+
+async function setTopicClosed(closed: boolean): Promise<void> {
+  if (state.topic === undefined) return;
+  try {
+    await api('/forum/topic-state', { thread: state.topic, closed });
+  } catch (e) {
+    toast(w().failed + (e as Error).message);
+  }
+}
+
+function listenForum(): void {
+  state.forumEvents?.close();
+  const events = new EventSource('/demo/api/forum/events');
+  state.forumEvents = events;
+  events.addEventListener('forum', (e) => {
+    state.forum = JSON.parse((e as MessageEvent<string>).data) as Forum;
+    drawForum();
+  });
+  events.addEventListener('error', () => {
+    if (events.readyState === EventSource.CLOSED) window.setTimeout(listenForum, 1000);
+  });
+}
+
+function setUpForum(): void {
+  const forum = state.setup?.forum;
+  if (!forum) {
+    $('forum-none').hidden = false;
+    return;
+  }
+  $('operator-title').textContent = forum.title;
+  listenForum();
+  const input = $<HTMLTextAreaElement>('op-text');
+  $('op-composer').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = input.value;
+    input.value = '';
+    void operatorSays(text);
+  });
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      $<HTMLFormElement>('op-composer').requestSubmit();
+    } else if (e.key === 'Escape' && state.replyTo !== undefined) {
+      state.replyTo = undefined;
+      drawReplyBar();
+    }
+  });
+  $('reply-cancel').addEventListener('click', () => {
+    state.replyTo = undefined;
+    drawReplyBar();
+    input.focus();
+  });
+  $('topic-close').addEventListener('click', () => void setTopicClosed(true));
+  $('topic-reopen').addEventListener('click', () => void setTopicClosed(false));
+  $('topic-ban').addEventListener('click', () => void operatorSays('/ban'));
+  $('topic-unban').addEventListener('click', () => void operatorSays('/unban'));
+}
+
 // ---------------------------------------------------------------- who am I
 
 function translate(): void {
@@ -521,6 +777,11 @@ function translate(): void {
     if (typeof v === 'string') node.textContent = v;
   }
   $<HTMLTextAreaElement>('composer-text').placeholder = w().message;
+  $<HTMLTextAreaElement>('op-text').placeholder = w().message;
+  const forum = state.setup?.forum;
+  if (forum) $('forum-sub').textContent = w().forumSub(forum.operator);
+  state.topicKey = '';
+  drawForum();
   const select = $<HTMLSelectElement>('persona');
   select.replaceChildren(
     ...(state.setup?.personas ?? []).map((p) => {
@@ -627,6 +888,7 @@ async function main(): Promise<void> {
   state.setup = await api<Setup>('/setup');
   $('chat-title').textContent = state.setup.bot.first_name;
   translate();
+  setUpForum();
   await become();
 
   $('persona').addEventListener('change', (e) => {
