@@ -383,6 +383,15 @@ export class SupportService {
   }
 
   /** The channel has opened (or reopened) the conversation on its platform. */
+  /** The platform's name of a conversation (a Planfix task number), shown in the panel. */
+  async setReference(id: number, reference: string): Promise<void> {
+    await run(
+      this.db,
+      `UPDATE support_conversations SET state = state || jsonb_build_object('reference', $2::text) WHERE id = $1`,
+      [id, reference.slice(0, 200)],
+    );
+  }
+
   async setOpened(id: number, externalId: string, state?: Record<string, unknown>): Promise<void> {
     await run(
       this.db,

@@ -13,6 +13,7 @@ import {
   type ChannelKind,
   type ChannelRuntime,
   type ConversationRef,
+  type DeliveryOutcome,
   type InboundRequest,
   type InboundResponse,
   type OperatorMessage,
@@ -30,7 +31,9 @@ export type ToOperator =
   | { type: 'message'; unit: StoredUnit }
   | { type: 'edit'; unit: StoredUnit }
   | { type: 'close'; by: 'seller' | 'staff' }
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string; echo?: boolean }
+  /** Whether an operator message reached the seller, for channels that show delivery (delivered()). */
+  | { type: 'status'; externalMessageId: string; outcome: DeliveryOutcome };
 
 /** Lines of the bot's own the seller gets through the outbox (worded in their language when sent). */
 export type SellerLine = 'closed' | 'rejected' | 'undelivered' | 'greeting';
@@ -274,6 +277,8 @@ export class SupportDesk {
         const c = await this.services.support.conversationByExternalId(record.id, externalId);
         return c ? refOf(c) : null;
       },
+      setReference: (conversationId, reference) =>
+        this.services.support.setReference(conversationId, reference),
       log: {
         info: (obj, msg) => log.info(obj, msg),
         warn: (obj, msg) => log.warn(obj, msg),
@@ -385,12 +390,27 @@ export class SupportDesk {
     );
     if (created) {
       const greeting = channel.record.settings.greeting;
-      if (typeof greeting === 'string' && greeting)
+      const echoes = channel.channel?.capabilities.echoes ?? false;
+      if (typeof greeting === 'string' && greeting) {
         await this.services.support.enqueue('to_seller', conversation.id, {
           type: 'line',
           line: 'greeting',
           text: greeting,
         } satisfies ToSeller);
+        if (echoes)
+          await this.services.support.enqueue('to_operator', conversation.id, {
+            type: 'notice',
+            text: greeting,
+            echo: true,
+          } satisfies ToOperator);
+      }
+      // The seller was told on entering that support is closed now: the platform's history says so too.
+      if (echoes && !isOpenAt(channel.hours, new Date(this.now())))
+        await this.services.support.enqueue('to_operator', conversation.id, {
+          type: 'notice',
+          text: this.offHoursText(channel),
+          echo: true,
+        } satisfies ToOperator);
     }
     if (albumId !== undefined) {
       this.albums.set(`${user.id}:${albumId}`, this.now());
@@ -588,9 +608,15 @@ export class SupportDesk {
         await support.drop(ids);
         return true;
       }
+      if (payload.type === 'status') {
+        if (channel.delivered && conv.externalId)
+          await channel.delivered(refOf(conv), payload.externalMessageId, payload.outcome);
+        await support.drop(ids);
+        return true;
+      }
       const ref = await this.opened(conv, channel);
       if (payload.type === 'notice') {
-        await channel.notice(ref, payload.text);
+        await channel.notice(ref, payload.text, payload.echo ? { text: payload.text } : undefined);
         await support.drop(ids);
         return true;
       }
@@ -816,6 +842,7 @@ export class SupportDesk {
         sent.map((messageId) => ({ messageId, externalId: m.externalMessageId })),
       );
       await support.delivered([row.id], 'to_seller');
+      await this.tellDelivery(row.conversationId, m.externalMessageId, { status: 'sent' });
       if (!seller.isReachable) await this.services.users.setReachable(seller.telegramId, true);
       this.log.info(
         { conversation: row.conversationId, messages: sent.length },
@@ -837,6 +864,11 @@ export class SupportDesk {
     const reason = describe(err);
     if (isBlocked(err)) {
       await support.drop([row.id]);
+      if (row.payload.type === 'operator')
+        await this.tellDelivery(row.conversationId, row.payload.message.externalMessageId, {
+          status: 'error',
+          reason: 'The seller has blocked the bot.',
+        });
       await this.services.users.setReachable(seller.telegramId, false);
       // Each undelivered answer is told: the operator knows that message did not arrive.
       await this.tellOperatorsUnreachable(row.conversationId);
@@ -847,6 +879,11 @@ export class SupportDesk {
     const permanent = err instanceof TelegramError && err.code === 400;
     if (permanent || this.now() - row.createdAt.getTime() > GIVE_UP_MS) {
       await support.drop([row.id]);
+      if (row.payload.type === 'operator')
+        await this.tellDelivery(row.conversationId, row.payload.message.externalMessageId, {
+          status: 'error',
+          reason: permanent ? 'Telegram refused the message.' : 'Not delivered within a day.',
+        });
       this.log.warn({ conversation: row.conversationId, reason }, 'support message to the seller given up');
       return;
     }
@@ -856,6 +893,22 @@ export class SupportDesk {
       { conversation: row.conversationId, retryInSeconds: delay, reason },
       'support delivery to the seller failed',
     );
+  }
+
+  /** Queues the delivery status for channels that show it (Planfix's messageStatus). */
+  private async tellDelivery(
+    conversationId: number,
+    externalMessageId: string,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
+    const conv = await this.services.support.conversation(conversationId);
+    const channel = conv ? this.channels.get(conv.channelId)?.channel : undefined;
+    if (!channel?.delivered) return;
+    await this.services.support.enqueue('to_operator', conversationId, {
+      type: 'status',
+      externalMessageId,
+      outcome,
+    } satisfies ToOperator);
   }
 
   private async tellOperatorsUnreachable(conversationId: number): Promise<void> {

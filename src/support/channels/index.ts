@@ -1,4 +1,5 @@
 import type { ChannelFactory, ChannelKind } from '../channel.js';
+import { createPlanfixChannel, PLANFIX_INBOUND_PATH } from './planfix.js';
 import { createTopicsChannel } from './topics.js';
 
 /**
@@ -7,10 +8,13 @@ import { createTopicsChannel } from './topics.js';
  */
 export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
+  planfix: createPlanfixChannel,
 };
 
 /**
  * The HTTP paths platforms call us on, by kind: POST <path>/<channel name>[/…] reaches that channel's
  * inbound(); POST <path> alone reaches the kind's channel named like the kind (`webim`), else its only one.
  */
-export const inboundPaths: Partial<Record<ChannelKind, string>> = {};
+export const inboundPaths: Partial<Record<ChannelKind, string>> = {
+  planfix: PLANFIX_INBOUND_PATH,
+};
