@@ -331,8 +331,8 @@ describe('the management API with a Planfix channel', () => {
     expect(fixed.body.status).toBe('online');
     const del = await call('DELETE', '/planfix', token);
     expect(del).toMatchObject({ status: 200, body: { status: 'offline', running: false } });
-    // A stopped channel: Planfix is told to try later.
-    expect((await pf.reply(A, '1', 'x')).status).toBe(503);
+    // A stopped channel is no longer there for Planfix.
+    expect(await pf.reply(A, '1', 'x')).toMatchObject({ status: 404, json: { error: 'unknown channel' } });
   }, 30_000);
 });
 

@@ -156,12 +156,13 @@ export class PlanfixEmulator {
             lastName: fields.contactLastName,
             data: fields.contactData,
           });
-        task.messages.push({ message: fields.message!, isEcho: fields.isEcho === 'true', attachments });
+        // Planfix copies the files before the message shows in the task.
         for (const a of attachments) {
           const got = await fetch(a.url).catch(() => null);
           const bytes = got?.ok ? (await got.arrayBuffer()).byteLength : 0;
           this.fetched.push({ url: a.url, status: got?.status ?? 0, bytes });
         }
+        task.messages.push({ message: fields.message!, isEcho: fields.isEcho === 'true', attachments });
         return answer(200);
       }
       case 'getTask': {
