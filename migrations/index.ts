@@ -5,6 +5,7 @@ import { PanelPreferences1795269004496 } from './1795269004496-PanelPreferences.
 import { AuditChain1795269004510 } from './1795269004510-AuditChain.js';
 import { LoginKeysHashed1795269004520 } from './1795269004520-LoginKeysHashed.js';
 import { SupportDesk1796024400000 } from './1796024400000-SupportDesk.js';
+import { SellerPhone1796026920000 } from './1796026920000-SellerPhone.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AuditChain1795269004510,
   LoginKeysHashed1795269004520,
   SupportDesk1796024400000,
+  SellerPhone1796026920000,
 ];

@@ -24,6 +24,7 @@ export type CallbackData =
   | { a: 'noop' }
   | { a: 'support' }
   | { a: 'support_end' }
+  | { a: 'support_phone' }
   | { a: 'list'; list: ListKind; offset: number }
   | { a: 'shop'; shopId: number; offset: number }
   | { a: 'info'; shopId: number; offset: number }
@@ -49,6 +50,7 @@ const SIMPLE: Record<string, Action> = {
   n: 'noop',
   sup: 'support',
   se: 'support_end',
+  sph: 'support_phone',
 };
 const SIMPLE_CODES = Object.fromEntries(Object.entries(SIMPLE).map(([code, a]) => [a, code])) as Record<
   Action,

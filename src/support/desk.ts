@@ -279,12 +279,31 @@ export class SupportDesk {
       },
       setReference: (conversationId, reference) =>
         this.services.support.setReference(conversationId, reference),
+      conversationByPhone: (phone) => this.conversationByPhone(record, phone),
       log: {
         info: (obj, msg) => log.info(obj, msg),
         warn: (obj, msg) => log.warn(obj, msg),
         error: (obj, msg) => log.error(obj, msg),
       },
     };
+  }
+
+  /**
+   * A platform writes first to a phone number: the seller who shared it gets (or keeps) a conversation
+   * on that channel, opened on the platform now so the platform learns its id. A seller talking on
+   * another channel keeps that conversation (null: the platform is told the contact is unknown).
+   */
+  private async conversationByPhone(record: ChannelRecord, phone: string): Promise<ConversationRef | null> {
+    const userId = await this.services.support.userIdByPhone(phone);
+    const running = this.channels.get(record.id);
+    if (userId === null || !running?.channel) return null;
+    const { conversation } = await this.services.support.openOrCreate(
+      userId,
+      record.id,
+      running.channel.capabilities.reopens,
+    );
+    if (conversation.channelId !== record.id) return null;
+    return this.opened(conversation, running.channel);
   }
 
   /**
@@ -566,6 +585,7 @@ export class SupportDesk {
       lastName: c.lastName || undefined,
       username: c.username || undefined,
       languageCode: c.languageCode ?? undefined,
+      phone: c.phone ?? undefined,
       role: c.role,
       shops: c.shops,
       subscription,

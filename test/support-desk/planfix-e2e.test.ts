@@ -235,6 +235,37 @@ describe('a seller and a Planfix operator', () => {
     expect(pf.statuses.get(lost.messageId)![0]!.text).toMatch(/blocked/);
   });
 
+  it('a seller shares their phone; an operator writes first by that number', async () => {
+    await setUp();
+    const ann = await seller('Ann');
+    ann.pressKey((t) => t.btnSharePhone);
+    await ann.waitForMessage(ann.label((t) => t.supportPhonePrompt).slice(0, 30), 8000);
+    ann.shareContact('+380 95 582 13 19');
+    await ann.waitForMessage(ann.label((t) => t.supportPhoneSaved).slice(0, 20), 8000);
+    const [row] = await sql<{ phone: string }>(h, `SELECT phone FROM telegram_users WHERE telegram_id = $1`, [
+      ann.id,
+    ]);
+    expect(row!.phone).toBe('380955821319');
+    // Nothing went to Planfix: the contact is not a message to support.
+    expect(pf.commands.filter((c) => c.cmd === 'newMessage')).toEqual([]);
+
+    const first = await pf.firstMessage(A, '380955821319', 'We have news about your order');
+    expect(first).toMatchObject({ status: 200, json: { chatId: String(ann.id), contactId: String(ann.id) } });
+    const got = await ann.waitForMessage('We have news about your order', 8000);
+    expect(got.text).toContain('Support · Olga K');
+    await eventually(
+      () => Promise.resolve(pf.statuses.get(first.messageId)),
+      (st) => st?.[0]?.status === 'sent',
+    );
+    // The seller's answer lands in the same chat, with the phone.
+    ann.send('Thanks!');
+    const task = await taskWhen(A, String(ann.id), (t) => t.includes('Thanks!'));
+    expect(task!.title).toBe(`Ann Lee · Tea House ${shopNo}`);
+    const cmd = pf.commands.find((c) => c.fields.message === 'Thanks!')!;
+    expect(cmd.fields.contactPhone).toBe('380955821319');
+    expect((await pf.firstMessage(A, '380000000000', 'x')).json).toEqual({ error: 'unknown contact' });
+  });
+
   it('Planfix away for a while: the messages wait and arrive in order', async () => {
     await setUp();
     const ann = await seller('Ann');

@@ -141,6 +141,11 @@ export const en: Texts = {
   toastLogin: 'Please log in',
 
   btnSupport: '💬 Support',
+  btnSharePhone: '📞 Share my phone',
+  btnSendPhone: '📞 Send my phone number',
+  supportPhonePrompt:
+    'Operators can write to you first by your phone number. Press the button below to share it (only the number is kept).',
+  supportPhoneSaved: '✅ Thank you, your phone number is saved.',
   btnEndConversation: '✅ End conversation',
   btnBackToMenu: '🏠 Back to menu',
   commandSupport: 'Write to support.',

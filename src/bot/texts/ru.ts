@@ -144,6 +144,11 @@ export const ru = {
   toastLogin: 'Войдите в систему',
 
   btnSupport: '💬 Поддержка',
+  btnSharePhone: '📞 Поделиться телефоном',
+  btnSendPhone: '📞 Отправить мой номер',
+  supportPhonePrompt:
+    'Операторы смогут написать вам первыми по номеру телефона. Нажмите кнопку ниже, чтобы поделиться им (хранится только номер).',
+  supportPhoneSaved: '✅ Спасибо, номер телефона сохранён.',
   btnEndConversation: '✅ Завершить диалог',
   btnBackToMenu: '🏠 Назад в меню',
   commandSupport: 'Написать в поддержку.',
