@@ -397,11 +397,15 @@ export class SupportService {
 
   /** The platform's name of a conversation (a Planfix task number), shown in the panel. */
   async setReference(id: number, reference: string): Promise<void> {
-    await run(
-      this.db,
-      `UPDATE support_conversations SET state = state || jsonb_build_object('reference', $2::text) WHERE id = $1`,
-      [id, reference.slice(0, 200)],
-    );
+    await this.mergeState(id, { reference: reference.slice(0, 200) });
+  }
+
+  /** Sets keys of a conversation's state, keeping the others. */
+  async mergeState(id: number, patch: Record<string, unknown>): Promise<void> {
+    await run(this.db, `UPDATE support_conversations SET state = state || $2::jsonb WHERE id = $1`, [
+      id,
+      JSON.stringify(patch),
+    ]);
   }
 
   async setOpened(id: number, externalId: string, state?: Record<string, unknown>): Promise<void> {

@@ -190,6 +190,8 @@ export interface ChannelRuntime {
    * conversation's state as `reference` until it is opened again.
    */
   setReference?(conversationId: number, reference: string): Promise<void>;
+  /** Sets keys of a conversation's state (what open() returned), keeping the others. */
+  saveState?(conversationId: number, patch: Record<string, unknown>): Promise<void>;
   /**
    * A first message from the platform addressed by phone number (digits only): the open or a new
    * conversation of this channel with the seller who shared that number (opened through open()), or

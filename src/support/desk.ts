@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Telegram, TelegramError } from 'telegraf';
 import type { Message, Update } from 'telegraf/types';
 import { isBlocked, retryAfterSeconds } from '../bot/telegram-errors.js';
@@ -279,6 +280,7 @@ export class SupportDesk {
       },
       setReference: (conversationId, reference) =>
         this.services.support.setReference(conversationId, reference),
+      saveState: (conversationId, patch) => this.services.support.mergeState(conversationId, patch),
       conversationByPhone: (phone) => this.conversationByPhone(record, phone),
       log: {
         info: (obj, msg) => log.info(obj, msg),
@@ -640,6 +642,7 @@ export class SupportDesk {
         await support.drop(ids);
         return true;
       }
+      if (payload.type === 'message' && channel.updateSeller) await this.refreshSeller(conv, ref, channel);
       const unit = mergeAlbum(rows.map((r) => (r.payload as { unit: StoredUnit }).unit));
       const message = await this.sellerMessage(unit);
       if (payload.type === 'edit') {
@@ -708,6 +711,36 @@ export class SupportDesk {
       'support conversation opened on the channel',
     );
     return { id: conv.id, externalId, state: state ?? conv.state };
+  }
+
+  /**
+   * The seller's name, username, phone or shops changed since the conversation's last message: the
+   * channel is told (updateSeller) before the message goes. A fingerprint of them is kept in the state.
+   */
+  private async refreshSeller(
+    conv: ConversationRecord,
+    ref: ConversationRef,
+    channel: SupportChannel,
+  ): Promise<void> {
+    const card = await this.card(conv.telegramUserId);
+    if (!card) return;
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([card.firstName, card.lastName, card.username, card.phone, card.shops]))
+      .digest('base64url')
+      .slice(0, 16);
+    const known = ref.state?.seller;
+    if (known === fingerprint) return;
+    if (known !== undefined)
+      try {
+        await channel.updateSeller?.(ref, card);
+        this.log.info({ conversation: conv.id }, 'seller details updated on the channel');
+      } catch (err) {
+        // A passing failure: the next message tries again (the fingerprint stays the old one).
+        this.log.warn({ conversation: conv.id, reason: describe(err) }, 'seller details not updated');
+        return;
+      }
+    await this.services.support.mergeState(conv.id, { seller: fingerprint });
+    if (ref.state) ref.state.seller = fingerprint;
   }
 
   private async sellerMessage(unit: StoredUnit): Promise<SellerMessage> {

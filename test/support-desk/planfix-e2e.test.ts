@@ -115,13 +115,13 @@ async function seller(name = 'Ann'): Promise<BotUser> {
   return u;
 }
 
-/** The task's messages once `pred` holds for them. */
-function taskWhen(integration: Integration, chatId: string, pred: (texts: string[]) => boolean) {
-  return eventually(
-    () => Promise.resolve(pf.task(integration.providerId, chatId)),
-    (t) => t !== undefined && pred(t.messages.map((m) => m.message)),
-    10_000,
-  );
+/** The task's messages once `pred` holds for them (fails the test when it never does). */
+async function taskWhen(integration: Integration, chatId: string, pred: (texts: string[]) => boolean) {
+  const ok = (t: ReturnType<typeof pf.task>) => t !== undefined && pred(t.messages.map((m) => m.message));
+  const task = await eventually(() => Promise.resolve(pf.task(integration.providerId, chatId)), ok, 10_000);
+  if (!ok(task))
+    throw new Error(`task ${integration.providerId}/${chatId}: ${JSON.stringify(task?.messages)}`);
+  return task!;
 }
 
 describe('a seller and a Planfix operator', () => {
@@ -130,7 +130,7 @@ describe('a seller and a Planfix operator', () => {
     const ann = await seller('Ann');
     const chatId = String(ann.id);
     ann.send('My order is stuck');
-    const task = (await taskWhen(A, chatId, (t) => t.includes('My order is stuck')))!;
+    const task = await taskWhen(A, chatId, (t) => t.includes('My order is stuck'));
     expect(task.title).toBe(`Ann Lee · Tea House ${shopNo}`);
     expect(task.messages[0]).toEqual({
       message: 'Hello! We answer within an hour.',
@@ -183,6 +183,19 @@ describe('a seller and a Planfix operator', () => {
     const withFile = await pf.reply(A, chatId, 'Here is the form', { attachments: ['form.pdf'] });
     expect(withFile.status).toBe(200);
     await ann.waitForMessage((m) => m.kind === 'document', 8000);
+
+    // The seller links another shop: Planfix's contact is updated before the next message.
+    const { apiKey } = await seedShop(h.services, 'Green Leaf');
+    await seedSeller(h, ann, apiKey!);
+    ann.send('I added a shop');
+    await taskWhen(A, chatId, (t) => t.includes('I added a shop'));
+    const update = pf.commands.filter((c) => c.cmd === 'updateContact');
+    expect(update).toHaveLength(1);
+    expect(update[0]!.fields).toMatchObject({ contactId: chatId, contactName: 'Ann' });
+    expect(update[0]!.fields.contactData).toContain('Green Leaf');
+    const added = pf.commands.find((c) => c.fields.message === 'I added a shop')!;
+    expect(added.fields.contactData).toContain('Green Leaf');
+    expect(pf.contacts.get(`market-bot~${chatId}`)!.data).toContain('Green Leaf');
 
     // The same messageId again: answered, delivered once.
     const again = await pf.reply(A, chatId, 'Which order?', { messageId: answer.messageId });
@@ -260,7 +273,7 @@ describe('a seller and a Planfix operator', () => {
     // The seller's answer lands in the same chat, with the phone.
     ann.send('Thanks!');
     const task = await taskWhen(A, String(ann.id), (t) => t.includes('Thanks!'));
-    expect(task!.title).toBe(`Ann Lee · Tea House ${shopNo}`);
+    expect(task.title).toBe(`Ann Lee · Tea House ${shopNo}`);
     const cmd = pf.commands.find((c) => c.fields.message === 'Thanks!')!;
     expect(cmd.fields.contactPhone).toBe('380955821319');
     expect((await pf.firstMessage(A, '380000000000', 'x')).json).toEqual({ error: 'unknown contact' });
@@ -310,6 +323,7 @@ describe('two Planfix channels side by side', () => {
     ann.send('to A');
     await taskWhen(A, String(ann.id), (t) => t.includes('to A'));
     await h.services.support.setDefault('planfix-b');
+    await h.desk.sync();
     const bob = await seller('Bob');
     bob.send('to B');
     await taskWhen(B, String(bob.id), (t) => t.includes('to B'));

@@ -326,6 +326,7 @@ class PlanfixChannel implements SupportChannel {
 
   async updateSeller(conversation: ConversationRef, seller: SellerCard): Promise<void> {
     const c = contactOf(seller);
+    c.title = (conversation.state?.contact as Partial<ContactState> | undefined)?.title ?? c.title;
     await this.command(
       [
         ['cmd', 'updateContact'],
@@ -337,6 +338,10 @@ class PlanfixChannel implements SupportChannel {
       ],
       false,
     );
+    // Later messages carry the new details too.
+    if (conversation.state) conversation.state.contact = c;
+    await this.runtime.saveState?.(conversation.id, { contact: c });
+    this.runtime.log.info({ conversation: conversation.id }, 'planfix updateContact sent');
   }
 
   async delivered(
