@@ -23,7 +23,7 @@ import {
   type SupportChannel,
 } from './channel.js';
 import { channelFactories } from './channels/index.js';
-import { FileLinks } from './files.js';
+import { ATTACHMENT_MAX_BYTES, FileLinks, fetchAttachment } from './files.js';
 import { isOpenAt, parseWorkingHours, type WorkingHours } from './hours.js';
 import { mergeAlbum, unitOf, type StoredUnit, type Unrelayable } from './units.js';
 
@@ -881,11 +881,20 @@ export class SupportDesk {
         sent.push(msg.message_id);
       }
       for (const a of m.attachments ?? []) {
-        const msg = await tg.sendDocument(
-          seller.chatId,
-          { url: a.url, filename: a.name ?? 'file' },
-          sent.length ? {} : { caption: header, parse_mode: 'HTML' },
-        );
+        // Fetched here, size-capped (the platform's link may need no Telegram access, or be huge).
+        const name = a.name ?? 'file';
+        const file = await fetchAttachment(a.url, name);
+        const caption = sent.length ? {} : { caption: header, parse_mode: 'HTML' as const };
+        const msg =
+          file === 'too_large'
+            ? await tg.sendMessage(
+                seller.chatId,
+                `${header}\n${t.supportFileTooLarge(h(name), ATTACHMENT_MAX_BYTES / (1024 * 1024))}`,
+                { parse_mode: 'HTML' },
+              )
+            : file.photo
+              ? await tg.sendPhoto(seller.chatId, { source: file.bytes, filename: name }, caption)
+              : await tg.sendDocument(seller.chatId, { source: file.bytes, filename: name }, caption);
         sent.push(msg.message_id);
       }
       await support.addPairs(

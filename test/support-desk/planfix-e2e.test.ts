@@ -183,6 +183,15 @@ describe('a seller and a Planfix operator', () => {
     const withFile = await pf.reply(A, chatId, 'Here is the form', { attachments: ['form.pdf'] });
     expect(withFile.status).toBe(200);
     await ann.waitForMessage((m) => m.kind === 'document', 8000);
+    // An image goes as a photo; a message may carry several files.
+    expect((await pf.reply(A, chatId, '', { attachments: ['scan.png', 'act.pdf'] })).status).toBe(200);
+    const photoIn = await ann.waitForMessage((m) => m.kind === 'photo', 8000);
+    expect(photoIn.text).toContain('Support · Olga K'); // no text: the first file carries the mark
+    const docs = await eventually(
+      () => Promise.resolve(ann.chat().filter((m) => m.kind === 'document').length),
+      (n) => n === 2,
+    );
+    expect(docs).toBe(2);
 
     // The seller links another shop: Planfix's contact is updated before the next message.
     const { apiKey } = await seedShop(h.services, 'Green Leaf');

@@ -100,7 +100,10 @@ export class PlanfixEmulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.method === 'GET' && url.pathname.startsWith('/files/')) {
-      res.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(2048, 7));
+      const png = /\.png$/i.test(url.pathname);
+      res
+        .writeHead(200, { 'content-type': png ? 'image/png' : 'application/pdf' })
+        .end(Buffer.alloc(2048, 7));
       return;
     }
     const chunks: Buffer[] = [];

@@ -166,6 +166,8 @@ export const en: Texts = {
   supportNothingToEnd: 'There is no open conversation.',
   supportClosedByOperator: '✅ Support has closed the conversation. Write again whenever you need.',
   supportRejected: "❌ Support couldn't accept your message. Please try sending it another way.",
+  supportFileTooLarge: (name: string, mb: number) =>
+    `📎 ${name}: the file is larger than ${mb} MB and can't be sent here.`,
   supportUndelivered: "❌ Your message couldn't reach support within a day. Please send it again.",
   toastSupport: 'Support',
 };

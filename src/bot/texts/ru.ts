@@ -170,6 +170,8 @@ export const ru = {
   supportNothingToEnd: 'Открытого диалога нет.',
   supportClosedByOperator: '✅ Поддержка завершила диалог. Напишите снова, если понадобится.',
   supportRejected: '❌ Поддержка не смогла принять ваше сообщение. Попробуйте отправить его иначе.',
+  supportFileTooLarge: (name: string, mb: number) =>
+    `📎 ${name}: файл больше ${mb} МБ, отправить его сюда нельзя.`,
   supportUndelivered: '❌ Сообщение не удалось доставить в поддержку за сутки. Отправьте его ещё раз.',
   toastSupport: 'Поддержка',
 };
