@@ -33,7 +33,9 @@ let base: string;
 let A: Integration;
 let B: Integration;
 
-async function setUp(opts: { greeting?: string; logger?: Logger; channels?: number } = {}): Promise<void> {
+async function setUp(
+  opts: { greeting?: string; logger?: Logger; channels?: number; extra?: Record<string, string> } = {},
+): Promise<void> {
   const http: { app?: express.Express } = {};
   server = createServer((req, res) => (http.app ? http.app(req, res) : res.writeHead(503).end()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,6 +79,7 @@ async function setUp(opts: { greeting?: string; logger?: Logger; channels?: numb
         providerId: A.providerId,
         token: A.token,
         ...(opts.greeting ? { greeting: opts.greeting } : {}),
+        ...opts.extra,
       },
       isDefault: true,
       running: true,
@@ -286,6 +289,22 @@ describe('a seller and a Planfix operator', () => {
     const cmd = pf.commands.find((c) => c.fields.message === 'Thanks!')!;
     expect(cmd.fields.contactPhone).toBe('380955821319');
     expect((await pf.firstMessage(A, '380000000000', 'x')).json).toEqual({ error: 'unknown contact' });
+  });
+
+  it('outside working hours the notice the seller got is in the task too', async () => {
+    const closed = String((new Date().getUTCHours() + 12) % 24).padStart(2, '0');
+    await setUp({
+      extra: {
+        workingHours: `daily ${closed}:00-${closed}:30`,
+        timeZone: 'UTC',
+        offHoursNotice: 'Back at 9',
+      },
+    });
+    const ann = await seller('Ann');
+    ann.send('Anyone there?');
+    const task = await taskWhen(A, String(ann.id), (t) => t.includes('Anyone there?'));
+    expect(task.messages[0]).toMatchObject({ message: 'Back at 9', isEcho: true });
+    expect(task.messages[1]).toMatchObject({ message: 'Anyone there?', isEcho: false });
   });
 
   it('Planfix away for a while: the messages wait and arrive in order', async () => {
