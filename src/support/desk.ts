@@ -889,7 +889,7 @@ export class SupportDesk {
           file === 'too_large'
             ? await tg.sendMessage(
                 seller.chatId,
-                `${header}\n${t.supportFileTooLarge(h(name), ATTACHMENT_MAX_BYTES / (1024 * 1024))}`,
+                `${header}\n${t.supportFileTooLarge(name, ATTACHMENT_MAX_BYTES / (1024 * 1024))}`,
                 { parse_mode: 'HTML' },
               )
             : file.photo

@@ -167,7 +167,7 @@ export const en: Texts = {
   supportClosedByOperator: '✅ Support has closed the conversation. Write again whenever you need.',
   supportRejected: "❌ Support couldn't accept your message. Please try sending it another way.",
   supportFileTooLarge: (name: string, mb: number) =>
-    `📎 ${name}: the file is larger than ${mb} MB and can't be sent here.`,
+    `📎 ${h(name)}: the file is larger than ${h(String(mb))} MB and can't be sent here.`,
   supportUndelivered: "❌ Your message couldn't reach support within a day. Please send it again.",
   toastSupport: 'Support',
 };
