@@ -21,8 +21,8 @@
  *
  * No message text is kept or logged: only ids, sizes, statuses.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Telegram } from 'telegraf';
-import { safeEqual } from '../../services/secrets.js';
 import {
   ChannelError,
   type Capabilities,
@@ -113,6 +113,12 @@ function contactOf(seller: SellerCard): ContactState {
 }
 
 type Fields = [string, string | undefined][];
+
+/** Compares tokens in constant time, their lengths included (both are hashed first). */
+function sameToken(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 class PlanfixChannel implements SupportChannel {
   readonly kind = 'planfix' as const;
@@ -369,7 +375,7 @@ class PlanfixChannel implements SupportChannel {
     if (request.method !== 'POST' || request.path !== '') return invalid;
     const form = new URLSearchParams(request.body.toString('utf8'));
     const token = form.get('token') ?? '';
-    if (!safeEqual(token, this.settings.token)) return { status: 401, json: { error: 'Invalid token' } };
+    if (!sameToken(token, this.settings.token)) return { status: 401, json: { error: 'Invalid token' } };
     const cmd = form.get('cmd');
     const messageId = form.get('messageId')?.trim();
     const providerId = form.get('providerId');
