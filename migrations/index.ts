@@ -7,6 +7,7 @@ import { LoginKeysHashed1795269004520 } from './1795269004520-LoginKeysHashed.js
 import { SupportDesk1796024400000 } from './1796024400000-SupportDesk.js';
 import { ShopSync1796024820000 } from './1796024820000-ShopSync.js';
 import { UpdateInbox1796024880000 } from './1796024880000-UpdateInbox.js';
+import { SellerPhone1796026920000 } from './1796026920000-SellerPhone.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   SupportDesk1796024400000,
   ShopSync1796024820000,
   UpdateInbox1796024880000,
+  SellerPhone1796026920000,
 ];

@@ -26,6 +26,7 @@ export type CallbackData =
   | { a: 'support_end' }
   /** A quick answer the support platform offered (its text is the button's own label). */
   | { a: 'support_answer'; i: number }
+  | { a: 'support_phone' }
   | { a: 'list'; list: ListKind; offset: number }
   | { a: 'shop'; shopId: number; offset: number }
   | { a: 'info'; shopId: number; offset: number }
@@ -51,6 +52,7 @@ const SIMPLE: Record<string, Action> = {
   n: 'noop',
   sup: 'support',
   se: 'support_end',
+  sph: 'support_phone',
 };
 const SIMPLE_CODES = Object.fromEntries(Object.entries(SIMPLE).map(([code, a]) => [a, code])) as Record<
   Action,

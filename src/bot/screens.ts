@@ -211,6 +211,10 @@ export function support(t: Texts, offHours?: string): Screen {
   return {
     text: offHours === undefined ? t.supportIntro : `${t.supportIntro}\n\n${t.supportOffHours(offHours)}`,
     html: true,
-    keyboard: [[btn(t.btnEndConversation, { a: 'support_end' })], [btn(t.btnBackToMenu, { a: 'menu' })]],
+    keyboard: [
+      [btn(t.btnEndConversation, { a: 'support_end' })],
+      [btn(t.btnSharePhone, { a: 'support_phone' })],
+      [btn(t.btnBackToMenu, { a: 'menu' })],
+    ],
   };
 }

@@ -156,6 +156,27 @@ export class TestUser<T = unknown> {
     return userMessage(this.s, this.state, this.info, pollFields(this.s, question, options), 'poll');
   }
 
+  /**
+   * Presses a contact-request button ("request_contact") of the bot's newest message that has one,
+   * sharing this user's own phone number, as Telegram does; throws when no such button was shown.
+   */
+  shareContact(phone: string): TgMessage {
+    const asked = this.state.botMessages.some((m) => {
+      const rows = (m.message.reply_markup as { keyboard?: { request_contact?: boolean }[][] } | undefined)
+        ?.keyboard;
+      return !m.deleted && (rows ?? []).some((row) => row.some((b) => b.request_contact === true));
+    });
+    if (!asked) throw new Error(`user ${this.id}: the bot showed no contact-request button`);
+    if (this.state.blocked) this.unblockBot();
+    const contact = {
+      phone_number: phone,
+      first_name: this.info.first_name,
+      ...(this.info.last_name ? { last_name: this.info.last_name } : {}),
+      user_id: this.id,
+    };
+    return userMessage(this.s, this.state, this.info, { contact }, 'contact');
+  }
+
   sendDice(emoji = '🎲'): TgMessage {
     return userMessage(this.s, this.state, this.info, diceFields(emoji), 'dice');
   }

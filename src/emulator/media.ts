@@ -196,6 +196,8 @@ export function mediaForSend(
     throw bad('multipart/form-data uploads are not supported by the emulator (send a file_id)');
   }
   if (/^https?:\/\//i.test(value)) return newMedia(s, kind);
+  const upload = /^upload:\/\/(\d+)\/(.*)$/.exec(value);
+  if (upload) return newMedia(s, kind, { size: Number(upload[1]), name: decodeURIComponent(upload[2]!) });
   const record = s.files.get(value);
   if (!record) throw bad('wrong file identifier/HTTP URL specified');
   const compatible =

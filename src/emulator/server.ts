@@ -55,7 +55,7 @@ async function onRequest(s: EmulatorState, req: IncomingMessage, res: ServerResp
   }
   let params: Params;
   try {
-    params = parseParams(raw, req.headers['content-type'], url.searchParams);
+    params = await parseParams(raw, req.headers['content-type'], url.searchParams);
   } catch (e) {
     const error = e instanceof ApiError ? e : bad(String(e));
     return reply(error.error_code, {
@@ -101,18 +101,42 @@ function serveFile(s: EmulatorState, match: RegExpExecArray, res: ServerResponse
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
 
-function parseParams(raw: string, contentType: string | undefined, query: URLSearchParams): Params {
+/**
+ * A multipart/form-data upload (a bot sending a file it fetched itself): text fields as values, each
+ * uploaded file as `upload://<bytes>/<name>`, which the media code turns into a new file of that size.
+ */
+async function parseMultipart(body: Buffer, contentType: string, params: Params): Promise<Params> {
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw bad("can't parse multipart/form-data");
+  }
+  const out: Params = { ...params };
+  for (const [k, v] of form) {
+    out[k] = typeof v === 'string' ? v : `upload://${v.size}/${encodeURIComponent(v.name || 'file')}`;
+  }
+  return out;
+}
+
+async function parseParams(
+  body: Buffer,
+  contentType: string | undefined,
+  query: URLSearchParams,
+): Promise<Params> {
   const params: Params = Object.fromEntries(query);
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (type === 'multipart/form-data') return parseMultipart(body, contentType ?? '', params);
+  const raw = body.toString('utf8');
   if (raw.trim() === '') return params;
   if (type === 'application/json') {
     let body: unknown;
@@ -126,9 +150,6 @@ function parseParams(raw: string, contentType: string | undefined, query: URLSea
   }
   if (type === 'application/x-www-form-urlencoded') {
     return { ...params, ...Object.fromEntries(new URLSearchParams(raw)) };
-  }
-  if (type === 'multipart/form-data') {
-    throw bad('multipart/form-data is not supported by the emulator (send JSON or form-urlencoded)');
   }
   throw bad(`unsupported Content-Type "${type}"`);
 }

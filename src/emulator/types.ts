@@ -86,6 +86,8 @@ export interface TgMessage {
   video_note?: Record<string, unknown>;
   poll?: Record<string, unknown>;
   dice?: { emoji: string; value: number };
+  /** A shared contact (the user's own, through a contact-request button). */
+  contact?: { phone_number: string; first_name: string; last_name?: string; user_id?: number };
   /** Items of one album share it. */
   media_group_id?: string;
   /** The topic of a forum message; a reply in General carries the replied message's id here too. */
@@ -114,6 +116,7 @@ export type MessageKind =
   | 'video_note'
   | 'poll'
   | 'dice'
+  | 'contact'
   /** forum_topic_created/edited/closed/reopened. */
   | 'service';
 

@@ -59,6 +59,8 @@ export interface SellerCardData {
   shops: string[];
   isActive: boolean;
   paidUntil: Date | null;
+  /** Digits only, when the seller shared it. */
+  phone: string | null;
 }
 
 /** One leased outbox row (the head of its conversation's queue, or an album's item). */
@@ -394,6 +396,29 @@ export class SupportService {
   }
 
   /** The channel has opened (or reopened) the conversation on its platform. */
+  /** The seller who shared this phone number (digits only), the latest to write if several did. */
+  async userIdByPhone(phone: string): Promise<number | null> {
+    const { rows } = await run(
+      this.db,
+      `SELECT id FROM telegram_users WHERE phone = $1 AND NOT is_banned ORDER BY updated_at DESC LIMIT 1`,
+      [phone.replace(/\D/g, '')],
+    );
+    return rows[0] ? Number(rows[0].id) : null;
+  }
+
+  /** The platform's name of a conversation (a Planfix task number), shown in the panel. */
+  async setReference(id: number, reference: string): Promise<void> {
+    await this.mergeState(id, { reference: reference.slice(0, 200) });
+  }
+
+  /** Sets keys of a conversation's state, keeping the others. */
+  async mergeState(id: number, patch: Record<string, unknown>): Promise<void> {
+    await run(this.db, `UPDATE support_conversations SET state = state || $2::jsonb WHERE id = $1`, [
+      id,
+      JSON.stringify(patch),
+    ]);
+  }
+
   async setOpened(id: number, externalId: string, state?: Record<string, unknown>): Promise<void> {
     await run(
       this.db,
@@ -457,7 +482,7 @@ export class SupportService {
     const { rows } = await run(
       this.db,
       `SELECT u.telegram_id, u.first_name, u.last_name, u.username, u.language_code, u.role, u.is_active,
-              u.subscription_paid_until,
+              u.subscription_paid_until, u.phone,
               coalesce((SELECT array_agg(s.name ORDER BY s.name) FROM shop_links l JOIN shops s ON s.id = l.shop_id
                          WHERE l.telegram_user_id = u.id), '{}') AS shops
          FROM telegram_users u WHERE u.id = $1`,
@@ -475,6 +500,7 @@ export class SupportService {
       shops: r.shops as string[],
       isActive: r.is_active as boolean,
       paidUntil: (r.subscription_paid_until as Date | null) ?? null,
+      phone: (r.phone as string | null) ?? null,
     };
   }
 

@@ -132,6 +132,18 @@ export class UserService {
   }
 
   /** Telegram answered 403 (blocked) or the user wrote again. True when the flag changed. */
+  /** Keeps the phone number the user shared (Telegram's contact request): digits only, international form. */
+  async setPhone(telegramId: number, phone: string): Promise<boolean> {
+    const digits = phone.replace(/\D/g, '').slice(0, 20);
+    if (digits.length < 7) return false;
+    const { count } = await run(
+      this.ds,
+      `UPDATE telegram_users SET phone = $2, updated_at = now() WHERE telegram_id = $1`,
+      [telegramId, digits],
+    );
+    return count > 0;
+  }
+
   async setReachable(telegramId: number, reachable: boolean): Promise<boolean> {
     const { count } = await run(
       this.ds,

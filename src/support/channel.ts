@@ -108,8 +108,6 @@ export interface OperatorMessage {
     name?: string;
     mime?: string;
     size?: number;
-    /** A public link Telegram fetches itself (else the bot downloads it and uploads the bytes). */
-    public?: boolean;
   }[];
   /** Quick answers the platform offers; the core shows them as buttons whose press sends the text. */
   answers?: string[];
@@ -145,7 +143,15 @@ export interface Capabilities {
   edits: boolean;
   /** The platform keeps history: "End conversation" then a new message reopens the same one. */
   reopens: boolean;
+  /**
+   * The platform wants the bot's own lines to the seller (greeting, off-hours notice) in its history:
+   * the core then hands them to notice() with `echo`.
+   */
+  echoes?: boolean;
 }
+
+/** What became of an operator's message on its way to the seller (for platforms that show delivery). */
+export type DeliveryOutcome = { status: 'sent' } | { status: 'error'; reason: string };
 
 export type ChannelErrorAction =
   /** A passing failure (platform down, 5xx, timeout, 429): the outbox tries again later. */
@@ -188,6 +194,19 @@ export interface ChannelRuntime {
   openConversations?(): Promise<ConversationRef[]>;
   /** Per-process limits from the configuration (TWIN_MAX_SOCKETS). */
   limits?: { twinMaxSockets?: number };
+  /**
+   * Shows the platform's name for a conversation in the panel (e.g. "Planfix task 1014"); kept in the
+   * conversation's state as `reference` until it is opened again.
+   */
+  setReference?(conversationId: number, reference: string): Promise<void>;
+  /** Sets keys of a conversation's state (what open() returned), keeping the others. */
+  saveState?(conversationId: number, patch: Record<string, unknown>): Promise<void>;
+  /**
+   * A first message from the platform addressed by phone number (digits only): the open or a new
+   * conversation of this channel with the seller who shared that number (opened through open()), or
+   * null when no seller did.
+   */
+  conversationByPhone?(phone: string): Promise<ConversationRef | null>;
 }
 
 /** An HTTP request a platform sent to one of our channels (Webim's callback, Planfix's messages). */
@@ -237,6 +256,15 @@ export interface SupportChannel {
   close(conversation: ConversationRef, by: 'seller' | 'staff'): Promise<void>;
   /** The seller's name, username or shops changed. */
   updateSeller?(conversation: ConversationRef, seller: SellerCard): Promise<void>;
+  /**
+   * An operator message (by its external id) reached the seller or was refused by Telegram (the seller
+   * blocked the bot); called through the outbox, so a failure here is retried like a message.
+   */
+  delivered?(
+    conversation: ConversationRef,
+    externalMessageId: string,
+    outcome: DeliveryOutcome,
+  ): Promise<void>;
   /** Re-posts the seller card (the forum's /info). */
   postCard?(conversation: ConversationRef, seller: SellerCard): Promise<void>;
   /**

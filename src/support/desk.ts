@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Telegram, TelegramError } from 'telegraf';
 import type { Message, Update } from 'telegraf/types';
 import { encode } from '../bot/callback-data.js';
@@ -14,6 +15,7 @@ import {
   type ChannelKind,
   type ChannelRuntime,
   type ConversationRef,
+  type DeliveryOutcome,
   type InboundRequest,
   type InboundResponse,
   type OperatorMessage,
@@ -22,7 +24,7 @@ import {
   type SupportChannel,
 } from './channel.js';
 import { channelFactories } from './channels/index.js';
-import { FileLinks } from './files.js';
+import { ATTACHMENT_MAX_BYTES, FileLinks, fetchAttachment } from './files.js';
 import { isOpenAt, parseWorkingHours, type WorkingHours } from './hours.js';
 import { mergeAlbum, unitOf, type StoredUnit, type Unrelayable } from './units.js';
 
@@ -31,7 +33,9 @@ export type ToOperator =
   | { type: 'message'; unit: StoredUnit }
   | { type: 'edit'; unit: StoredUnit }
   | { type: 'close'; by: 'seller' | 'staff' }
-  | { type: 'notice'; text: string };
+  | { type: 'notice'; text: string; echo?: boolean }
+  /** Whether an operator message reached the seller, for channels that show delivery (delivered()). */
+  | { type: 'status'; externalMessageId: string; outcome: DeliveryOutcome };
 
 /** Lines of the bot's own the seller gets through the outbox (worded in their language when sent). */
 export type SellerLine = 'closed' | 'rejected' | 'undelivered' | 'greeting' | 'waiting' | 'joined';
@@ -310,12 +314,34 @@ export class SupportDesk {
       openConversations: async () =>
         (await this.services.support.openConversationsOf(record.id)).map((c) => refOf(c)),
       limits: { twinMaxSockets: this.deps.config.support.twinMaxSockets },
+      setReference: (conversationId, reference) =>
+        this.services.support.setReference(conversationId, reference),
+      saveState: (conversationId, patch) => this.services.support.mergeState(conversationId, patch),
+      conversationByPhone: (phone) => this.conversationByPhone(record, phone),
       log: {
         info: (obj, msg) => log.info(obj, msg),
         warn: (obj, msg) => log.warn(obj, msg),
         error: (obj, msg) => log.error(obj, msg),
       },
     };
+  }
+
+  /**
+   * A platform writes first to a phone number: the seller who shared it gets (or keeps) a conversation
+   * on that channel, opened on the platform now so the platform learns its id. A seller talking on
+   * another channel keeps that conversation (null: the platform is told the contact is unknown).
+   */
+  private async conversationByPhone(record: ChannelRecord, phone: string): Promise<ConversationRef | null> {
+    const userId = await this.services.support.userIdByPhone(phone);
+    const running = this.channels.get(record.id);
+    if (userId === null || !running?.channel) return null;
+    const { conversation } = await this.services.support.openOrCreate(
+      userId,
+      record.id,
+      running.channel.capabilities.reopens,
+    );
+    if (conversation.channelId !== record.id) return null;
+    return this.opened(conversation, running.channel);
   }
 
   /**
@@ -421,12 +447,27 @@ export class SupportDesk {
     );
     if (created) {
       const greeting = channel.record.settings.greeting;
-      if (typeof greeting === 'string' && greeting)
+      const echoes = channel.channel?.capabilities.echoes ?? false;
+      if (typeof greeting === 'string' && greeting) {
         await this.services.support.enqueue('to_seller', conversation.id, {
           type: 'line',
           line: 'greeting',
           text: greeting,
         } satisfies ToSeller);
+        if (echoes)
+          await this.services.support.enqueue('to_operator', conversation.id, {
+            type: 'notice',
+            text: greeting,
+            echo: true,
+          } satisfies ToOperator);
+      }
+      // The seller was told on entering that support is closed now: the platform's history says so too.
+      if (echoes && !isOpenAt(channel.hours, new Date(this.now())))
+        await this.services.support.enqueue('to_operator', conversation.id, {
+          type: 'notice',
+          text: this.offHoursText(channel),
+          echo: true,
+        } satisfies ToOperator);
     }
     if (albumId !== undefined) {
       this.albums.set(`${user.id}:${albumId}`, this.now());
@@ -596,6 +637,7 @@ export class SupportDesk {
       lastName: c.lastName || undefined,
       username: c.username || undefined,
       languageCode: c.languageCode ?? undefined,
+      phone: c.phone ?? undefined,
       role: c.role,
       shops: c.shops,
       subscription,
@@ -638,12 +680,19 @@ export class SupportDesk {
         await support.drop(ids);
         return true;
       }
-      const ref = await this.opened(conv, channel);
-      if (payload.type === 'notice') {
-        await channel.notice(ref, payload.text);
+      if (payload.type === 'status') {
+        if (channel.delivered && conv.externalId)
+          await channel.delivered(refOf(conv), payload.externalMessageId, payload.outcome);
         await support.drop(ids);
         return true;
       }
+      const ref = await this.opened(conv, channel);
+      if (payload.type === 'notice') {
+        await channel.notice(ref, payload.text, payload.echo ? { text: payload.text } : undefined);
+        await support.drop(ids);
+        return true;
+      }
+      if (payload.type === 'message' && channel.updateSeller) await this.refreshSeller(conv, ref, channel);
       const unit = mergeAlbum(rows.map((r) => (r.payload as { unit: StoredUnit }).unit));
       const message = await this.sellerMessage(unit);
       if (payload.type === 'edit') {
@@ -712,6 +761,36 @@ export class SupportDesk {
       'support conversation opened on the channel',
     );
     return { id: conv.id, externalId, state: state ?? conv.state };
+  }
+
+  /**
+   * The seller's name, username, phone or shops changed since the conversation's last message: the
+   * channel is told (updateSeller) before the message goes. A fingerprint of them is kept in the state.
+   */
+  private async refreshSeller(
+    conv: ConversationRecord,
+    ref: ConversationRef,
+    channel: SupportChannel,
+  ): Promise<void> {
+    const card = await this.card(conv.telegramUserId);
+    if (!card) return;
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([card.firstName, card.lastName, card.username, card.phone, card.shops]))
+      .digest('base64url')
+      .slice(0, 16);
+    const known = ref.state?.seller;
+    if (known === fingerprint) return;
+    if (known !== undefined)
+      try {
+        await channel.updateSeller?.(ref, card);
+        this.log.info({ conversation: conv.id }, 'seller details updated on the channel');
+      } catch (err) {
+        // A passing failure: the next message tries again (the fingerprint stays the old one).
+        this.log.warn({ conversation: conv.id, reason: describe(err) }, 'seller details not updated');
+        return;
+      }
+    await this.services.support.mergeState(conv.id, { seller: fingerprint });
+    if (ref.state) ref.state.seller = fingerprint;
   }
 
   private async sellerMessage(unit: StoredUnit): Promise<SellerMessage> {
@@ -871,13 +950,20 @@ export class SupportDesk {
         sent.push(msg.message_id);
       }
       for (const a of m.attachments ?? []) {
-        // By URL: Telegram fetches the platform's file itself (up to 5 MB for a photo, 20 MB for a
-        // document), so no file passes through this process and none is read without a cap.
-        const extra = sent.length ? {} : { caption: header, parse_mode: 'HTML' as const };
-        const photo = /^image\/(jpeg|png)$/i.test(a.mime ?? '') && (a.size ?? Infinity) <= 5 * 1024 * 1024;
-        const msg = photo
-          ? await tg.sendPhoto(seller.chatId, a.url, extra)
-          : await tg.sendDocument(seller.chatId, a.url, extra);
+        // Fetched here, size-capped (the platform's link may need no Telegram access, or be huge).
+        const name = a.name ?? 'file';
+        const file = await fetchAttachment(a.url, name);
+        const caption = sent.length ? {} : { caption: header, parse_mode: 'HTML' as const };
+        const msg =
+          file === 'too_large'
+            ? await tg.sendMessage(
+                seller.chatId,
+                `${header}\n${t.supportFileTooLarge(name, ATTACHMENT_MAX_BYTES / (1024 * 1024))}`,
+                { parse_mode: 'HTML' },
+              )
+            : file.photo
+              ? await tg.sendPhoto(seller.chatId, { source: file.bytes, filename: name }, caption)
+              : await tg.sendDocument(seller.chatId, { source: file.bytes, filename: name }, caption);
         sent.push(msg.message_id);
       }
       await support.addPairs(
@@ -887,6 +973,7 @@ export class SupportDesk {
         sent.map((messageId) => ({ messageId, externalId: m.externalMessageId })),
       );
       await support.delivered([row.id], 'to_seller');
+      await this.tellDelivery(row.conversationId, m.externalMessageId, { status: 'sent' });
       if (!seller.isReachable) await this.services.users.setReachable(seller.telegramId, true);
       this.log.info(
         { conversation: row.conversationId, messages: sent.length },
@@ -908,6 +995,11 @@ export class SupportDesk {
     const reason = describe(err);
     if (isBlocked(err)) {
       await support.drop([row.id]);
+      if (row.payload.type === 'operator')
+        await this.tellDelivery(row.conversationId, row.payload.message.externalMessageId, {
+          status: 'error',
+          reason: 'The seller has blocked the bot.',
+        });
       await this.services.users.setReachable(seller.telegramId, false);
       // Each undelivered answer is told: the operator knows that message did not arrive.
       await this.tellOperatorsUnreachable(row.conversationId);
@@ -918,6 +1010,11 @@ export class SupportDesk {
     const permanent = err instanceof TelegramError && err.code === 400;
     if (permanent || this.now() - row.createdAt.getTime() > GIVE_UP_MS) {
       await support.drop([row.id]);
+      if (row.payload.type === 'operator')
+        await this.tellDelivery(row.conversationId, row.payload.message.externalMessageId, {
+          status: 'error',
+          reason: permanent ? 'Telegram refused the message.' : 'Not delivered within a day.',
+        });
       this.log.warn({ conversation: row.conversationId, reason }, 'support message to the seller given up');
       return;
     }
@@ -927,6 +1024,22 @@ export class SupportDesk {
       { conversation: row.conversationId, retryInSeconds: delay, reason },
       'support delivery to the seller failed',
     );
+  }
+
+  /** Queues the delivery status for channels that show it (Planfix's messageStatus). */
+  private async tellDelivery(
+    conversationId: number,
+    externalMessageId: string,
+    outcome: DeliveryOutcome,
+  ): Promise<void> {
+    const conv = await this.services.support.conversation(conversationId);
+    const channel = conv ? this.channels.get(conv.channelId)?.channel : undefined;
+    if (!channel?.delivered) return;
+    await this.services.support.enqueue('to_operator', conversationId, {
+      type: 'status',
+      externalMessageId,
+      outcome,
+    } satisfies ToOperator);
   }
 
   private async tellOperatorsUnreachable(conversationId: number): Promise<void> {

@@ -96,3 +96,37 @@ export class FileLinks {
     };
   }
 }
+
+/** The largest attachment of a platform's message the desk fetches and sends on (Telegram's upload limit). */
+export const ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024;
+/** Telegram's limit for a photo; a larger image goes as a document. */
+const PHOTO_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Fetches an operator's attachment from the platform, at most `maxBytes` (read as it streams, not
+ * trusted from Content-Length alone). Too large: 'too_large'. A platform that fails throws (the
+ * outbox tries again later).
+ */
+export async function fetchAttachment(
+  url: string,
+  name: string,
+  maxBytes = ATTACHMENT_MAX_BYTES,
+): Promise<{ bytes: Buffer; photo: boolean } | 'too_large'> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(60_000) });
+  if (!res.ok || !res.body) throw new Error(`attachment download answered ${res.status}`);
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body.cancel().catch(() => undefined);
+    return 'too_large';
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) return 'too_large';
+    chunks.push(Buffer.from(chunk));
+  }
+  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  const type = (res.headers.get('content-type') ?? '').toLowerCase();
+  const image = ext ? ['jpg', 'jpeg', 'png', 'webp'].includes(ext) : /^image\/(jpeg|png|webp)/.test(type);
+  return { bytes: Buffer.concat(chunks), photo: image && size <= PHOTO_MAX_BYTES };
+}

@@ -111,10 +111,14 @@ describe('Support → Conversations', () => {
       type: 'message',
       unit: { chatId: u.telegramId, messageIds: [5], kind: 'text', text: 'private words', files: [] },
     });
+    await h.services.support.setReference(conversation.id, 'Planfix task 1014');
     const list = await clerk.api('/resources/SupportConversation/actions/list');
     expect(list.status).toBe(200);
     expect(list.text).toContain('asker');
+    expect(list.text).toContain('Planfix task 1014');
     expect(list.text).not.toContain('private words');
+    const shown = await clerk.api(`/resources/SupportConversation/records/${conversation.id}/show`);
+    expect(shown.text).toContain('Planfix task 1014');
 
     await clerk.api(`/resources/SupportConversation/records/${conversation.id}/close`, {
       json: { confirm: 'yes' },

@@ -95,7 +95,7 @@ describe('transport', () => {
     });
   });
 
-  it('accepts form-urlencoded parameters and refuses multipart', async () => {
+  it('accepts form-urlencoded and multipart parameters (an uploaded file becomes a file of its size)', async () => {
     const user = emu.user({ id: 7, first_name: 'Ann' });
     user.send('hi');
     const form = await fetch(`${emu.apiRoot}/bot${emu.token}/sendMessage`, {
@@ -113,12 +113,23 @@ describe('transport', () => {
 
     const multipart = new FormData();
     multipart.set('chat_id', '7');
-    multipart.set('text', 'x');
-    const res = await fetch(`${emu.apiRoot}/bot${emu.token}/sendMessage`, {
+    multipart.set('caption', 'the form');
+    multipart.set('document', new Blob([Buffer.alloc(3000, 1)]), 'form.pdf');
+    const res = await fetch(`${emu.apiRoot}/bot${emu.token}/sendDocument`, {
       method: 'POST',
       body: multipart,
     });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(200);
+    const sent = ((await res.json()) as { result: { document: { file_size: number } } }).result;
+    expect(sent.document.file_size).toBe(3000);
+    expect(user.lastBotMessage()).toMatchObject({ kind: 'document', text: 'the form' });
+
+    const broken = await fetch(`${emu.apiRoot}/bot${emu.token}/sendMessage`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: 'not a multipart body',
+    });
+    expect(broken.status).toBe(400);
   });
 });
 

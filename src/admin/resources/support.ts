@@ -244,11 +244,16 @@ export function supportConversations(deps: ResourceDeps): ResourceWithOptions {
       id: 'SupportConversation',
       navigation: nav.support,
       sort: { sortBy: 'lastActivityAt', direction: 'desc' },
-      listProperties: shown,
+      listProperties: [...shown, 'state.reference'],
       filterProperties: ['telegramUserId', 'channelId', 'status', 'operatorName', 'openedAt'],
-      showProperties: ['id', ...shown, 'externalId'],
+      showProperties: ['id', ...shown, 'externalId', 'state.reference'],
       properties: {
         state: { isVisible: false },
+        // The platform's name of the conversation (a Planfix task number), when the channel gives one.
+        'state.reference': {
+          type: 'string',
+          isVisible: { list: true, show: true, edit: false, filter: false },
+        },
         needsOpen: { isVisible: false },
         operatorName: oneLine(deps.components, '10em'),
         status: { availableValues: ['open', 'closed'].map((v) => ({ value: v, label: v })) },

@@ -14,11 +14,11 @@ async function enter(ctx: GatedContext<'paying'>): Promise<void> {
   const desk = ctx.deps.support;
   const state = desk ? await desk.enter(ctx.user) : ({ kind: 'unavailable' } as const);
   if (state.kind === 'banned') {
-    await show(ctx, { text: ctx.t.supportBanned, keyboard: screens.support(ctx.t).keyboard!.slice(1) });
+    await show(ctx, { text: ctx.t.supportBanned, keyboard: screens.support(ctx.t).keyboard!.slice(-1) });
     return;
   }
   if (state.kind === 'unavailable') {
-    await show(ctx, { text: ctx.t.supportUnavailable, keyboard: screens.support(ctx.t).keyboard!.slice(1) });
+    await show(ctx, { text: ctx.t.supportUnavailable, keyboard: screens.support(ctx.t).keyboard!.slice(-1) });
     return;
   }
   ctx.session.support = true;
@@ -56,8 +56,35 @@ async function refused(ctx: ChatContext, outcome: RelayOutcome): Promise<void> {
   }
 }
 
+/** "Share my phone": Telegram's contact request, a one-time keyboard button under the prompt. */
+async function askPhone(ctx: GatedContext<'paying'>): Promise<void> {
+  await ctx.answer(ctx.t.toastSupport);
+  // Pressed on the support screen: the user stays in support mode.
+  ctx.session.support = true;
+  await ctx.telegram.sendMessage(ctx.chat.id, ctx.t.supportPhonePrompt, {
+    reply_markup: {
+      keyboard: [[{ text: ctx.t.btnSendPhone, request_contact: true }]],
+      one_time_keyboard: true,
+      resize_keyboard: true,
+    },
+  });
+}
+
+/** The user's own contact (the contact request's answer): only the number is kept, digits only. */
+async function ownContact(ctx: ChatContext, message: Message): Promise<boolean> {
+  const contact = 'contact' in message ? message.contact : undefined;
+  if (!contact || contact.user_id !== ctx.from.id) return false;
+  const saved = await ctx.deps.services.users.setPhone(ctx.from.id, contact.phone_number);
+  ctx.deps.logger.info({ user: ctx.from.id, saved }, 'phone number shared');
+  await ctx.telegram.sendMessage(ctx.chat.id, saved ? ctx.t.supportPhoneSaved : ctx.t.supportOther, {
+    reply_markup: { remove_keyboard: true },
+  });
+  return true;
+}
+
 /** A message in support mode: relayed, or refused with a sentence. Outside support mode: not taken. */
 async function relay(ctx: ChatContext, message: Message): Promise<boolean> {
+  if (await ownContact(ctx, message)) return true;
   if (!ctx.session.support) return false;
   const passed = await gate(ctx, 'paying');
   if (!passed) return true;
@@ -105,6 +132,7 @@ export const supportFeature: Feature = {
   callbacks: {
     support: { level: 'paying', run: enter },
     support_answer: { level: 'paying', run: pressAnswer },
+    support_phone: { level: 'paying', run: askPhone },
     support_end: {
       level: 'paying',
       run: async (ctx) => {

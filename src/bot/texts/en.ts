@@ -141,6 +141,11 @@ export const en: Texts = {
   toastLogin: 'Please log in',
 
   btnSupport: '💬 Support',
+  btnSharePhone: '📞 Share my phone',
+  btnSendPhone: '📞 Send my phone number',
+  supportPhonePrompt:
+    'Operators can write to you first by your phone number. Press the button below to share it (only the number is kept).',
+  supportPhoneSaved: '✅ Thank you, your phone number is saved.',
   btnEndConversation: '✅ End conversation',
   btnBackToMenu: '🏠 Back to menu',
   commandSupport: 'Write to support.',
@@ -163,6 +168,8 @@ export const en: Texts = {
   supportJoined: (name: string) => `👤 ${h(name || 'An operator')} joined the conversation.`,
   supportClosedByOperator: '✅ Support has closed the conversation. Write again whenever you need.',
   supportRejected: "❌ Support couldn't accept your message. Please try sending it another way.",
+  supportFileTooLarge: (name: string, mb: number) =>
+    `📎 ${h(name)}: the file is larger than ${h(String(mb))} MB and can't be sent here.`,
   supportUndelivered: "❌ Your message couldn't reach support within a day. Please send it again.",
   toastSupport: 'Support',
 };

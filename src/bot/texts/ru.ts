@@ -144,6 +144,11 @@ export const ru = {
   toastLogin: 'Войдите в систему',
 
   btnSupport: '💬 Поддержка',
+  btnSharePhone: '📞 Поделиться телефоном',
+  btnSendPhone: '📞 Отправить мой номер',
+  supportPhonePrompt:
+    'Операторы смогут написать вам первыми по номеру телефона. Нажмите кнопку ниже, чтобы поделиться им (хранится только номер).',
+  supportPhoneSaved: '✅ Спасибо, номер телефона сохранён.',
   btnEndConversation: '✅ Завершить диалог',
   btnBackToMenu: '🏠 Назад в меню',
   commandSupport: 'Написать в поддержку.',
@@ -167,6 +172,8 @@ export const ru = {
   supportJoined: (name: string) => `👤 ${h(name || 'Оператор')} подключился к диалогу.`,
   supportClosedByOperator: '✅ Поддержка завершила диалог. Напишите снова, если понадобится.',
   supportRejected: '❌ Поддержка не смогла принять ваше сообщение. Попробуйте отправить его иначе.',
+  supportFileTooLarge: (name: string, mb: number) =>
+    `📎 ${h(name)}: файл больше ${h(String(mb))} МБ, отправить его сюда нельзя.`,
   supportUndelivered: '❌ Сообщение не удалось доставить в поддержку за сутки. Отправьте его ещё раз.',
   toastSupport: 'Поддержка',
 };

@@ -45,6 +45,11 @@ export class TelegramUser extends BaseEntity {
   @Column({ type: 'varchar', length: 16, nullable: true })
   languageCode!: string | null;
 
+  /** The phone number the user shared with the bot (digits only), for support platforms that write by phone. */
+  @Index('ix_telegram_users_phone')
+  @Column({ type: 'varchar', length: 20, nullable: true })
+  phone!: string | null;
+
   @Index()
   @Column({ type: 'enum', enum: ROLES, enumName: 'telegram_user_role' })
   role!: Role;

@@ -1,4 +1,5 @@
 import type { ChannelFactory, ChannelKind } from '../channel.js';
+import { createPlanfixChannel, PLANFIX_INBOUND_PATH } from './planfix.js';
 import { createTopicsChannel } from './topics.js';
 import { createTwinChannel } from './twin.js';
 import { WEBIM_CALLBACK_PATH, createWebimChannel } from './webim.js';
@@ -11,6 +12,7 @@ export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
   topics: createTopicsChannel,
   webim: createWebimChannel,
   twin: createTwinChannel,
+  planfix: createPlanfixChannel,
 };
 
 /**
@@ -19,4 +21,5 @@ export const channelFactories: Partial<Record<ChannelKind, ChannelFactory>> = {
  */
 export const inboundPaths: Partial<Record<ChannelKind, string>> = {
   webim: WEBIM_CALLBACK_PATH,
+  planfix: PLANFIX_INBOUND_PATH,
 };

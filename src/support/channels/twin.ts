@@ -539,7 +539,6 @@ class TwinChannel implements SupportChannel {
             name: a.name,
             mime: a.contentType,
             size: a.size === undefined ? undefined : Number(a.size),
-            public: true,
           }))
           .filter((a) => /^https?:\/\//.test(a.url));
         const kept = files.filter((a) => !(a.size !== undefined && a.size > TWIN_MAX_FILE_BYTES));
