@@ -8,6 +8,10 @@ import { SupportDesk1796024400000 } from './1796024400000-SupportDesk.js';
 import { ShopSync1796024820000 } from './1796024820000-ShopSync.js';
 import { UpdateInbox1796024880000 } from './1796024880000-UpdateInbox.js';
 import { SellerPhone1796026920000 } from './1796026920000-SellerPhone.js';
+import { ProcessedUpdates1796100000000 } from './1796100000000-ProcessedUpdates.js';
+import { PanelCounters1796100100000 } from './1796100100000-PanelCounters.js';
+import { LoginReserve1796100300000 } from './1796100300000-LoginReserve.js';
+import { ShopKeyAttempt1796100400000 } from './1796100400000-ShopKeyAttempt.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
@@ -21,4 +25,8 @@ export const migrations = [
   ShopSync1796024820000,
   UpdateInbox1796024880000,
   SellerPhone1796026920000,
+  ProcessedUpdates1796100000000,
+  PanelCounters1796100100000,
+  LoginReserve1796100300000,
+  ShopKeyAttempt1796100400000,
 ];

@@ -182,6 +182,19 @@ const variables = z.object({
   SYNC_INBOUND_QUEUE: amqpName.optional(),
   SYNC_OUTBOUND_EXCHANGE: amqpName.default('bot_shop'),
   SYNC_PREFETCH: int(10, 1, 1000),
+  ROLE: z.enum(['all', 'receiver', 'worker'], { message: 'expected all, receiver or worker' }).default('all'),
+  AMQP_URL: optionalString.refine((v) => v === undefined || /^amqps?:\/\/[^/]/.test(v), {
+    message: 'expected an amqp:// or amqps:// URL such as amqp://user:password@rabbitmq:5672',
+  }),
+  AMQP_PARTITIONS: int(16, 1, 256),
+  AMQP_QUEUE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_.:-]{0,200}$/, 'expected up to 200 characters of A-Z, a-z, 0-9, _ . : and -')
+    .default('market-bot.'),
+  AMQP_PREFETCH: int(32, 1, 1000),
+  WORKER_INDEX: optionalString,
+  WORKER_COUNT: optionalString,
 });
 
 type Variables = z.output<typeof variables>;
@@ -207,9 +220,58 @@ function transportOf(e: Variables, ctx: z.RefinementCtx) {
   return webhook(e.WEBHOOK_URL, e.WEBHOOK_SECRET);
 }
 
+/**
+ * The update pipeline (README "Running more than one process"): which part of it this process runs
+ * and, with AMQP_URL, the broker between receivers and workers. Without AMQP_URL (ROLE=all only)
+ * updates go through the durable inbox in this one process, as always.
+ */
+function pipelineOf(e: Variables, ctx: z.RefinementCtx, transport: ReturnType<typeof transportOf>) {
+  if (e.ROLE !== 'all' && !e.AMQP_URL)
+    return refuse(
+      ctx,
+      'AMQP_URL',
+      `required with ROLE=${e.ROLE} (the RabbitMQ between receivers and workers)`,
+    );
+  if (e.ROLE === 'receiver' && transport.mode !== 'webhook')
+    return refuse(ctx, 'WEBHOOK_URL', 'required with ROLE=receiver (a receiver serves the webhook)');
+  // WORKER_INDEX/WORKER_COUNT only say which partitions a worker takes first (its home ones); they
+  // are optional: without them a worker takes what no other worker holds.
+  const whole = (name: 'WORKER_INDEX' | 'WORKER_COUNT', v: string | undefined, min: number) => {
+    if (v === undefined) return undefined;
+    // e.g. a StatefulSet pod name "market-bot-worker-2" gives index 2
+    const n = Number(name === 'WORKER_INDEX' ? (/(\d+)$/.exec(v)?.[1] ?? NaN) : v);
+    if (!Number.isInteger(n) || n < min || n > 256)
+      return refuse(ctx, name, `expected a whole number from ${min} to 256, got "${v}"`);
+    return n;
+  };
+  const index = whole('WORKER_INDEX', e.WORKER_INDEX, 0);
+  const count = whole('WORKER_COUNT', e.WORKER_COUNT, 1);
+  if ((index === undefined) !== (count === undefined))
+    refuse(
+      ctx,
+      index === undefined ? 'WORKER_INDEX' : 'WORKER_COUNT',
+      'set WORKER_INDEX and WORKER_COUNT together',
+    );
+  if (index !== undefined && count !== undefined && index >= count)
+    refuse(ctx, 'WORKER_INDEX', `expected less than WORKER_COUNT (${count}), got ${index}`);
+  return {
+    role: e.ROLE,
+    amqp: e.AMQP_URL
+      ? {
+          url: e.AMQP_URL,
+          partitions: e.AMQP_PARTITIONS,
+          queuePrefix: e.AMQP_QUEUE_PREFIX,
+          prefetch: e.AMQP_PREFETCH,
+          worker: index !== undefined && count !== undefined ? { index, count } : undefined,
+        }
+      : undefined,
+  };
+}
+
 /** The environment → the app's configuration: the one schema, and the only place that reads a variable. */
 export const configSchema = variables.transform((e, ctx) => {
   const transport = transportOf(e, ctx);
+  const pipeline = pipelineOf(e, ctx, transport);
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
     refuse(ctx, 'SESSION_SECRET', 'required in production (32+ random characters)');
   }
@@ -309,12 +371,18 @@ export const configSchema = variables.transform((e, ctx) => {
           prefetch: e.SYNC_PREFETCH,
         }
       : undefined,
+    /** ROLE and the update broker (AMQP_*, WORKER_*): see pipelineOf. */
+    pipeline,
   };
 });
 
 export type Config = z.output<typeof configSchema>;
 /** Where the shop sync connects and which names it uses (present only when SYNC_AMQP_URL is set). */
 export type SyncConfig = NonNullable<Config['sync']>;
+/** The process's role and the update broker. */
+export type PipelineConfig = Config['pipeline'];
+/** The update broker's settings (present only when AMQP_URL is set). */
+export type AmqpConfig = NonNullable<PipelineConfig['amqp']>;
 /** `{ mode: 'polling' }` or `{ mode: 'webhook', url, secret }`. */
 export type Transport = Config['transport'];
 

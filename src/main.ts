@@ -16,6 +16,12 @@ async function main(config: Config, logger: Logger): Promise<void> {
     throw portError(err, config.port);
   });
   try {
+    if (config.pipeline.role === 'receiver') {
+      // A receiver needs no database: the rest of the app is not even loaded.
+      const { startReceiver } = await import('./pipeline/receiver.js');
+      await startReceiver(config, logger, server);
+      return;
+    }
     const { startApp } = await import('./start.js');
     await startApp(config, logger, server);
   } catch (err) {

@@ -18,6 +18,14 @@ import { resolveSecretKey } from './support/secret-key.js';
 import { Notifier } from './workers/notifier.js';
 import { createMaintenanceWorker } from './workers/maintenance.js';
 import { SyncWorker } from './workers/sync.js';
+import { ALLOWED_UPDATES } from './bot/chat-key.js';
+import { Poller } from './bot/polling.js';
+import { AdvisorySession, LOCK_SPACE } from './db/advisory.js';
+import { DeadWatch } from './pipeline/dead-watch.js';
+import { Leadership } from './pipeline/leader.js';
+import { deadQueue } from './pipeline/partition.js';
+import { UpdatePublisher } from './pipeline/publisher.js';
+import { PipelineWorker } from './pipeline/worker.js';
 
 /** Signals within this long of the first are the same stop delivered twice (see shutdown). */
 const REPEATED_SIGNAL_MS = 1000;
@@ -37,7 +45,10 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     },
   );
   logger.info({ embedded: db.embedded }, db.embedded ? 'embedded database ready' : 'database connected');
-  const applied = await runMigrations(db.dataSource);
+  // Several processes starting at once (workers of a compose file) migrate one after the other.
+  const migrationLock = db.embedded ? undefined : await AdvisorySession.open(db.dataSource);
+  await migrationLock?.lock(LOCK_SPACE.migrations, 0);
+  const applied = await runMigrations(db.dataSource).finally(() => migrationLock?.close());
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
   const secretKey = await resolveSecretKey(config);
@@ -53,6 +64,9 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     notifier?: Notifier;
     maintenance?: ReturnType<typeof createMaintenanceWorker>;
     sync?: SyncWorker;
+    leadership?: Leadership;
+    worker?: PipelineWorker;
+    publisher?: UpdatePublisher;
   } = {};
   let stoppingSince: number | undefined;
   const shutdown = async (signal: string) => {
@@ -68,6 +82,10 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     logger.info({ signal }, 'stopping: finishing updates in flight');
     try {
       await server.close();
+      // With a broker: the singletons (and the poller) stop, the partitions finish what they started.
+      await parts.leadership?.stop();
+      await parts.worker?.stop();
+      await parts.publisher?.stop();
       await bot.stop();
       await desk.stop();
       await parts.notifier?.stop();
@@ -102,6 +120,11 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   const adminBuild = createAdmin({ config, dbUrl: db.url, services, logger, syncState });
   // (Its failure is reported where it is awaited below, not as an unhandled rejection meanwhile.)
   adminBuild.catch(() => undefined);
+  const { pipeline } = config;
+  if (pipeline.amqp) {
+    await startWithBroker(pipeline.amqp);
+    return;
+  }
   // The support channels run before updates arrive: a forum's messages are theirs from the first one.
   await applyWebimEnvironment(services, config, logger);
   await desk.start();
@@ -125,7 +148,8 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     files: desk.files.handler(desk.telegramClient, logger),
     hooks: supportHooks(desk, logger),
   };
-  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState, support }));
+  const health = () => ({ role: pipeline.role, partitions: [], leader: true });
+  server.serve(createHttpApp({ config, logger, admin, ping, webhook, syncState, support, pipeline: health }));
   logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
 
   if (transport.mode === 'webhook') {
@@ -140,7 +164,7 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
   });
   notifier.start();
   parts.notifier = notifier;
-  const maintenance = createMaintenanceWorker({ services, logger });
+  const maintenance = createMaintenanceWorker({ services, logger, vacuum: db.embedded });
   maintenance.start();
   parts.maintenance = maintenance;
   if (sync) {
@@ -148,4 +172,125 @@ export async function startApp(config: Config, logger: Logger, server: BoundServ
     parts.sync = sync;
   }
   logger.info('market-bot is running');
+
+  /**
+   * With AMQP_URL (ROLE=worker, or ROLE=all with a broker): updates come from the partition queues;
+   * this process's webhook (ROLE=all) or poller (the leader's) publishes to them. The singletons run
+   * in the leader only, whichever process holds the lock (README "Running more than one process").
+   */
+  async function startWithBroker(amqp: NonNullable<typeof pipeline.amqp>): Promise<void> {
+    const { transport } = config;
+    await applyWebimEnvironment(services, config, logger);
+    const openLocks = () => AdvisorySession.open(db.dataSource);
+    const worker = new PipelineWorker({
+      amqp,
+      logger,
+      openLocks,
+      processed: services.processed,
+      // Straight to the bot: the broker, not tg_inbox, holds the update until it is acknowledged.
+      handle: (update) => bot.bot.handleUpdate(update),
+    });
+    parts.worker = worker;
+    // ROLE=all receives too: its webhook or its poller publishes (a worker leaves the webhook to receivers).
+    const receives = pipeline.role === 'all' || transport.mode === 'polling';
+    const publisher = receives ? new UpdatePublisher({ amqp, logger }) : undefined;
+    parts.publisher = publisher;
+    publisher?.start();
+    const poller =
+      publisher && transport.mode === 'polling'
+        ? new Poller({
+            telegram: bot.telegram,
+            logger,
+            // A batch is confirmed to Telegram (the next getUpdates) only once the broker confirmed it.
+            receive: (updates) => publisher.publish(updates),
+            drain: async () => undefined,
+            backlog: () => 0,
+            allowedUpdates: ALLOWED_UPDATES,
+          })
+        : undefined;
+    const notifier = new Notifier({
+      services,
+      telegram: bot.telegram,
+      logger,
+      defaultLanguage: config.bot.defaultLanguage,
+    });
+    const maintenance = createMaintenanceWorker({ services, logger, vacuum: db.embedded });
+    const deadWatch = new DeadWatch({
+      queue: deadQueue(amqp.queuePrefix),
+      count: () => worker.deadUpdates(),
+      logger,
+    });
+    const leadership = new Leadership({
+      openLocks,
+      botToken: config.botToken ?? '',
+      logger,
+      lead: async () => {
+        await desk.start();
+        // The forums' updates (the desk queue) are this process's now that it runs their channels.
+        await worker.consumeDesk(true);
+        notifier.start();
+        maintenance.start();
+        deadWatch.start();
+        sync?.start();
+        if (poller) {
+          // One poller per bot token: the leader's.
+          await bot.telegram.deleteWebhook({ drop_pending_updates: false });
+          poller.start();
+          logger.info('receiving updates by long polling, through the broker');
+        }
+      },
+      stepDown: async () => {
+        await poller?.stop();
+        // The forum updates started finish while the channels still run; the rest wait for the next leader.
+        await worker.consumeDesk(false);
+        await desk.stop();
+        if (stoppingSince === undefined) await desk.follow();
+        await notifier.stop();
+        await maintenance.stop();
+        await deadWatch.stop();
+        await sync?.stop();
+      },
+    });
+    parts.leadership = leadership;
+    // Until (unless) this process leads, its desk reads the channels' registry: sellers can write to
+    // support from whichever worker has their chat.
+    await desk.follow();
+    worker.start();
+    leadership.start();
+
+    const admin = await adminBuild;
+    if (stoppingSince !== undefined) return;
+    const webhook =
+      publisher && transport.mode === 'webhook'
+        ? {
+            path: webhookPath(transport.url),
+            handler: webhookHandler((update) => publisher.publish([update]), transport.secret, logger),
+          }
+        : undefined;
+    const health = () => ({
+      role: pipeline.role,
+      broker: worker.brokerState,
+      partitions: worker.partitions(),
+      leader: leadership.leader,
+      ...(deadWatch.count === undefined ? {} : { deadUpdates: deadWatch.count }),
+    });
+    const support = {
+      api: supportApi({ config, logger, services, desk }),
+      files: desk.files.handler(desk.telegramClient, logger),
+      hooks: supportHooks(desk, logger),
+    };
+    const ping = () => pingDatabase(db.dataSource);
+    server.serve(
+      createHttpApp({ config, logger, admin, ping, webhook, syncState, support, pipeline: health }),
+    );
+    logger.info({ port: server.port }, `panel at http://localhost:${server.port}/admin`);
+    if (webhook && transport.mode === 'webhook') {
+      await bot.setWebhook(transport.url, transport.secret);
+      logger.info('receiving updates by webhook, through the broker');
+    }
+    logger.info(
+      { role: pipeline.role, partitions: amqp.partitions, worker: amqp.worker },
+      'market-bot is running',
+    );
+  }
 }

@@ -52,6 +52,7 @@ describe('loadConfig', () => {
       support: { apiToken: undefined, ratePerMinute: 20, twinMaxSockets: 2000 },
       webim: undefined,
       publicUrl: 'http://localhost:3000',
+      pipeline: { role: 'all', amqp: undefined },
     } satisfies Config);
   });
 
@@ -277,5 +278,90 @@ describe('WEBIM_*: a one-channel Webim deployment', () => {
       accessToken: 't0ken',
       callbackSecret: 'c'.repeat(16),
     });
+  });
+});
+
+describe('ROLE, AMQP_* and WORKER_*: more than one process', () => {
+  const AMQP = { AMQP_URL: 'amqp://guest:guest@rabbitmq:5672' };
+
+  it('is one process with the durable inbox unless AMQP_URL is set', () => {
+    expect(loadConfig({ AMQP_PARTITIONS: '8' }).pipeline).toEqual({ role: 'all', amqp: undefined });
+    expect(loadConfig(AMQP).pipeline).toEqual({
+      role: 'all',
+      amqp: {
+        url: AMQP.AMQP_URL,
+        partitions: 16,
+        queuePrefix: 'market-bot.',
+        prefetch: 32,
+        worker: undefined,
+      },
+    });
+  });
+
+  it('reads the roles, the partitions and the worker index (also from a pod name)', () => {
+    const worker = loadConfig({
+      ...AMQP,
+      ROLE: 'worker',
+      AMQP_PARTITIONS: '32',
+      AMQP_QUEUE_PREFIX: 'shop-bot.',
+      AMQP_PREFETCH: '10',
+      WORKER_INDEX: 'market-bot-worker-2',
+      WORKER_COUNT: '3',
+    }).pipeline;
+    expect(worker).toEqual({
+      role: 'worker',
+      amqp: {
+        url: AMQP.AMQP_URL,
+        partitions: 32,
+        queuePrefix: 'shop-bot.',
+        prefetch: 10,
+        worker: { index: 2, count: 3 },
+      },
+    });
+    expect(loadConfig({ ...AMQP, ...WEBHOOK, ROLE: 'receiver' }).pipeline.role).toBe('receiver');
+  });
+
+  it('refuses what cannot work, naming the variable', () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ ROLE: 'both' }, 'ROLE: expected all, receiver or worker'],
+      [
+        { ROLE: 'worker' },
+        'AMQP_URL: required with ROLE=worker (the RabbitMQ between receivers and workers)',
+      ],
+      [
+        { ROLE: 'receiver', ...WEBHOOK },
+        'AMQP_URL: required with ROLE=receiver (the RabbitMQ between receivers and workers)',
+      ],
+      [
+        { ROLE: 'receiver', ...AMQP },
+        'WEBHOOK_URL: required with ROLE=receiver (a receiver serves the webhook)',
+      ],
+      [
+        { AMQP_URL: 'http://rabbitmq:5672' },
+        'AMQP_URL: expected an amqp:// or amqps:// URL such as amqp://user:password@rabbitmq:5672',
+      ],
+      [{ AMQP_PARTITIONS: '0' }, 'AMQP_PARTITIONS: expected a whole number from 1 to 256, got "0"'],
+      [{ AMQP_PARTITIONS: '300' }, 'AMQP_PARTITIONS: expected a whole number from 1 to 256, got "300"'],
+      [
+        { AMQP_QUEUE_PREFIX: 'my bot' },
+        'AMQP_QUEUE_PREFIX: expected up to 200 characters of A-Z, a-z, 0-9, _ . : and -',
+      ],
+      [{ AMQP_PREFETCH: '0' }, 'AMQP_PREFETCH: expected a whole number from 1 to 1000, got "0"'],
+      [{ ...AMQP, WORKER_INDEX: '1' }, 'WORKER_COUNT: set WORKER_INDEX and WORKER_COUNT together'],
+      [{ ...AMQP, WORKER_COUNT: '2' }, 'WORKER_INDEX: set WORKER_INDEX and WORKER_COUNT together'],
+      [
+        { ...AMQP, WORKER_INDEX: '2', WORKER_COUNT: '2' },
+        'WORKER_INDEX: expected less than WORKER_COUNT (2), got 2',
+      ],
+      [
+        { ...AMQP, WORKER_INDEX: 'worker', WORKER_COUNT: '2' },
+        'WORKER_INDEX: expected a whole number from 0 to 256, got "worker"',
+      ],
+      [
+        { ...AMQP, WORKER_INDEX: '0', WORKER_COUNT: '0' },
+        'WORKER_COUNT: expected a whole number from 1 to 256, got "0"',
+      ],
+    ];
+    for (const [env, sentence] of cases) expect(refusal(env)).toBe(`Invalid configuration:\n  ${sentence}`);
   });
 });

@@ -25,6 +25,23 @@ export interface EmulatorOptions {
   preCheckoutTtlMs?: number;
   /** First webhook retry delay; doubles per attempt up to 2 s. Default 50. */
   webhookRetryDelayMs?: number;
+  /**
+   * How webhook delivery queues a chat's updates; each queue has one update in flight at a time and
+   * retries its head until a 2xx. 'per-class' (default), as the Bot API server does: a chat's
+   * messages (message, edited_message), the callback queries of a user, their pre-checkout queries
+   * and the chat's member updates travel in queues of their own, so a slow or failing message does
+   * not hold a button press of the same chat (and the bot, not Telegram, must keep them in order).
+   * 'per-chat': one queue per chat for every kind, stricter than Telegram.
+   */
+  webhookQueues?: 'per-class' | 'per-chat';
+  /**
+   * Origins (`http://127.0.0.1:8081`) that stand in for the webhook URL's host, as a load balancer
+   * in front of N receivers does: each post goes to the next one in turn, with the webhook URL's
+   * path and query. A target that refuses the connection (nothing was sent) is skipped for the
+   * next one at once; a connection lost mid-request is a failed delivery, retried with backoff
+   * like any other. Lets a process whose WEBHOOK_URL must be https:// be reached over plain HTTP.
+   */
+  webhookTargets?: string[];
   /** Refuse a stray `>` or `&` in HTML like a stray `<` (default true, see html.ts). */
   strictHtml?: boolean;
   /** Methods answered 404 "Not Found", as by a Bot API server that doesn't implement them. */

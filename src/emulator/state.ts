@@ -149,7 +149,10 @@ export class SlidingWindow {
 }
 
 export type ResolvedOptions = Required<
-  Omit<EmulatorOptions, 'token' | 'botUser' | 'rateLimit' | 'unsupportedMethods' | 'firstUpdateId'>
+  Omit<
+    EmulatorOptions,
+    'token' | 'botUser' | 'rateLimit' | 'unsupportedMethods' | 'firstUpdateId' | 'webhookTargets'
+  >
 >;
 
 export class EmulatorState {
@@ -189,7 +192,11 @@ export class EmulatorState {
     config: undefined as WebhookState | undefined,
     generation: 0,
     inFlight: 0,
-    busyChats: new Set<number>(),
+    /** Webhook queues (see webhookQueueKey) whose head is in flight or waits for its retry. */
+    busyQueues: new Set<string>(),
+    /** options.webhookTargets, and the next one to post to (round-robin). */
+    targets: [] as string[],
+    nextTarget: 0,
     aborts: new Set<AbortController>(),
     timers: new Set<NodeJS.Timeout>(),
   };
@@ -221,11 +228,13 @@ export class EmulatorState {
       latencyMs: options.latencyMs ?? 0,
       preCheckoutTtlMs: options.preCheckoutTtlMs ?? 10000,
       webhookRetryDelayMs: options.webhookRetryDelayMs ?? 50,
+      webhookQueues: options.webhookQueues ?? 'per-class',
       strictHtml: options.strictHtml ?? true,
       firstMessageId: options.firstMessageId ?? 1,
     };
     this.unsupportedMethods = new Set((options.unsupportedMethods ?? []).map((m) => m.toLowerCase()));
     this.queue.nextUpdateId = options.firstUpdateId ?? Date.now();
+    this.webhook.targets = (options.webhookTargets ?? []).map((t) => new URL(t).origin);
     const rl = options.rateLimit;
     if (rl !== false) {
       const perChat = rl?.perChat === undefined ? { count: 20, windowMs: 1000 } : rl.perChat;

@@ -18,8 +18,29 @@ export interface HttpAppDeps {
    * fail on it, since the bot works on while the broker is away.
    */
   syncState?: () => { state: string; since: Date; relayLeader: boolean };
+  /**
+   * The update pipeline's part in this process (README "Running more than one process"): /healthz
+   * shows the role, the broker, the partitions consumed and the leadership. A receiver whose broker
+   * is not connected answers 503: it can't take updates, so the load balancer should skip it.
+   */
+  pipeline?: () => PipelineHealth;
   /** The support desk: its management API (/api/support/channels) and signed file links (/support/files). */
   support?: { api: express.Router; files: express.RequestHandler; hooks?: express.Router };
+}
+
+export interface PipelineHealth {
+  role: 'all' | 'receiver' | 'worker';
+  /** Absent without AMQP_URL. */
+  broker?: 'connected' | 'connecting' | 'down';
+  /** The partitions this process is the active consumer of, ascending. */
+  partitions: number[];
+  /** Whether this process runs the singletons (notifier, outboxes, maintenance, shop sync). */
+  leader: boolean;
+  /**
+   * The leader's last count of the updates in the dead queue (every worker that took them died):
+   * above 0, someone has to look (README "Dead updates"). Absent elsewhere, or before the first look.
+   */
+  deadUpdates?: number;
 }
 
 const HEALTH_TIMEOUT_MS = 2_000;
@@ -38,7 +59,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * the webhook reads its own body, once the secret is right.
  */
 export function createHttpApp(deps: HttpAppDeps): Express {
-  const { config, logger, admin, ping, webhook, syncState, support } = deps;
+  const { config, logger, admin, ping, webhook, syncState, support, pipeline } = deps;
   const app = express();
   app.disable('x-powered-by');
   // The client's address (the per-IP login limit) comes from X-Forwarded-For only when a proxy
@@ -50,9 +71,14 @@ export function createHttpApp(deps: HttpAppDeps): Express {
 
   app.get('/healthz', (_req, res) => {
     const sync = syncState?.();
-    const extra = sync
-      ? { sync: { state: sync.state, since: sync.since.toISOString(), relayLeader: sync.relayLeader } }
-      : {};
+    const extra = {
+      ...pipeline?.(),
+      ...(sync
+        ? { sync: { state: sync.state, since: sync.since.toISOString(), relayLeader: sync.relayLeader } }
+        : {}),
+    };
+    if (extra.role === 'receiver' && extra.broker !== 'connected')
+      return res.status(503).json({ status: 'unavailable', ...extra });
     if (!ping) return res.json({ status: 'ok', ...extra });
     withTimeout(ping(), HEALTH_TIMEOUT_MS).then(
       () => res.json({ status: 'ok', ...extra }),

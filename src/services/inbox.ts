@@ -1,4 +1,4 @@
-import { run, transaction, type Db } from './sql.js';
+import { run, runPrepared, transaction, type Db } from './sql.js';
 
 /** An update as the inbox stores it: its id, the chat it is ordered in, its kind and the update itself. */
 export interface InboxEntry {
@@ -52,7 +52,9 @@ export class InboxService {
       kind: e.kind.slice(0, 32),
       payload: e.payload,
     }));
-    const { rows: inserted } = await run<{ update_id: number | string }>(
+    // Prepared, as is the done mark: every update goes through both (planning the recordset cost
+    // about what executing it did).
+    const { rows: inserted } = await runPrepared<{ update_id: number | string }>(
       this.db,
       `INSERT INTO tg_inbox (update_id, chat_key, kind, payload)
        SELECT x.update_id, x.chat_key, x.kind, x.payload
@@ -71,7 +73,7 @@ export class InboxService {
    */
   async markDone(ids: number[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const { count } = await run(
+    const { count } = await runPrepared(
       this.db,
       `UPDATE tg_inbox SET status = 'done', done_at = now(), payload = NULL
         WHERE update_id = ANY($1::bigint[]) AND status = 'pending'

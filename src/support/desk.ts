@@ -87,6 +87,11 @@ interface Running {
   online: boolean;
   startedAt: number;
   hours?: WorkingHours;
+  /**
+   * Known from its row only (a desk that follows: another process runs the channel): `channel` is an
+   * instance never started, read for its capabilities.
+   */
+  passive?: boolean;
 }
 
 const backoff = (attempts: number) => Math.min(600, 2 ** Math.min(attempts, 10));
@@ -149,11 +154,76 @@ export class SupportDesk {
   }
 
   /** For the file handler: the client, once the desk runs. */
-  readonly telegramClient = (): Telegram | undefined => (this.stopped ? undefined : this.client());
+  readonly telegramClient = (): Telegram | undefined =>
+    this.stopped && !this.following ? undefined : this.client();
+
+  /** Following: the registry is read from the table; another process runs channels and outboxes. */
+  private following = false;
+
+  /**
+   * The desk of a process that does not lead (README "Running more than one process"): the leader
+   * runs the channels and the two outbox workers; here the registry is only read from the table
+   * every few seconds, with each channel online as the leader marked it, so the seller's side
+   * (enter, relay, edit, end) works in every process: what it queues, the leader's outbox workers
+   * send within their interval. A forum's own updates need the running channel: with a broker they
+   * go to the desk queue, which only the leader consumes (src/pipeline/partition.ts, forDesk), so
+   * none should reach a follower; one that does (published by an older version into a partition)
+   * is logged and left.
+   */
+  async follow(): Promise<void> {
+    if (this.following || !this.stopped) return;
+    this.following = true;
+    const refresh = async () => {
+      const records = await this.services.support.listChannels();
+      this.configured = records.length > 0;
+      const seen = new Set<number>();
+      for (const record of records) {
+        seen.add(record.id);
+        if (!record.running) {
+          this.channels.delete(record.id);
+          continue;
+        }
+        const hours = parseWorkingHours(record.settings, this.deps.config.panelTimeZone);
+        let channel: SupportChannel | undefined;
+        try {
+          channel = this.factories[record.kind]?.(this.runtimeFor(record), this.client());
+        } catch {
+          channel = undefined;
+        }
+        this.channels.set(record.id, {
+          record,
+          channel,
+          online: record.status === 'online',
+          startedAt: this.now(),
+          hours: hours.hours,
+          passive: true,
+        });
+      }
+      for (const id of [...this.channels.keys()]) if (!seen.has(id)) this.channels.delete(id);
+    };
+    const round = () =>
+      refresh().catch((err: unknown) =>
+        this.log.warn({ err: describe(err) }, 'support registry refresh failed'),
+      );
+    await round();
+    const timer = setInterval(() => void round(), this.deps.syncIntervalMs ?? 3000);
+    timer.unref();
+    this.timers.push(() => clearInterval(timer));
+  }
+
+  /** Stops following (before start(): this process leads now). */
+  unfollow(): void {
+    if (!this.following) return;
+    this.following = false;
+    for (const clear of this.timers) clear();
+    this.timers = [];
+    this.channels.clear();
+  }
 
   // --- lifecycle and registry -------------------------------------------------------------------
 
   async start(): Promise<void> {
+    this.unfollow();
     this.stopped = false;
     await this.sync();
     /** A loop with one timer; `wake()` runs a round now (or right after the one in progress). */
@@ -201,6 +271,7 @@ export class SupportDesk {
   }
 
   async stop(): Promise<void> {
+    this.unfollow();
     this.stopped = true;
     for (const clear of this.timers) clear();
     this.timers = [];
@@ -377,6 +448,13 @@ export class SupportDesk {
   /** Updates from chats other than a seller's private chat (a forum's), offered to the running channels. */
   async handleUpdate(update: Update): Promise<boolean> {
     for (const running of this.channels.values()) {
+      if (running.passive && running.online && running.channel?.handleUpdate) {
+        this.log.warn(
+          { channel: running.record.name },
+          'a forum update reached a process that does not run the support channels; left',
+        );
+        return true;
+      }
       if (!running.online || !running.channel?.handleUpdate) continue;
       try {
         if (await running.channel.handleUpdate(update)) return true;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import type { SyncConfig } from '../config.js';
 import type { Logger } from '../logger.js';
+import { backoffMs, errorText, safeUrl, settle, sleep } from '../pipeline/amqp.js';
 import type { OutboxEvent, RelayLease, SyncService } from '../services/sync.js';
 
 export type SyncState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
@@ -30,23 +31,6 @@ export interface SyncWorkerOptions {
 }
 
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
-
-/** The URL without its password, for the logs. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'amqp://?';
-  }
-}
-
-function errorText(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).slice(0, 300);
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The shop sync's RabbitMQ side. One connection with reconnect and back-off; on it:
@@ -184,7 +168,7 @@ export class SyncWorker {
     this.returned.clear();
     void old?.close().catch(() => undefined);
     const { minMs, maxMs } = this.opts.reconnect ?? { minMs: 1000, maxMs: 30_000 };
-    const delay = Math.min(maxMs, minMs * 2 ** Math.min(this.failures, 16));
+    const delay = backoffMs(this.failures, { minMs, maxMs });
     this.failures++;
     this.setState('disconnected', reason);
     this.opts.logger.warn({ reason, retryInMs: delay }, 'sync: broker unavailable; reconnecting');
@@ -295,14 +279,5 @@ export class SyncWorker {
         resolve(errorText(err));
       }
     });
-  }
-}
-
-/** Acks and nacks on a channel that closed meanwhile throw: the message is redelivered anyway. */
-function settle(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // redelivered later; the message id makes the second delivery a no-op
   }
 }

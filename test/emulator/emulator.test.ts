@@ -565,6 +565,218 @@ describe('webhook', () => {
   });
 });
 
+describe('webhook queues', () => {
+  interface Arrival {
+    kind: 'message' | 'callback';
+    label: string;
+    at: number;
+  }
+
+  /**
+   * A webhook receiver that holds the answer to a message whose text is in `held` until release(),
+   * answers 500 to the first `failFirst` posts of a message text, and 200 at once to the rest.
+   */
+  async function hookServer(opts: { held?: string[]; failFirst?: Record<string, number> } = {}) {
+    const arrivals: Arrival[] = [];
+    const answered: Arrival[] = [];
+    const releases: (() => void)[] = [];
+    const failures = new Map(Object.entries(opts.failFirst ?? {}));
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const u = JSON.parse(raw) as TgUpdate;
+        const label = u.message?.text ?? u.callback_query?.data ?? '?';
+        const arrival: Arrival = { kind: u.message ? 'message' : 'callback', label, at: Date.now() };
+        arrivals.push(arrival);
+        const answer = (status: number): void => {
+          res.writeHead(status).end();
+          if (status === 200) answered.push({ ...arrival, at: Date.now() });
+        };
+        const failuresLeft = failures.get(label) ?? 0;
+        if (failuresLeft > 0) {
+          failures.set(label, failuresLeft - 1);
+          answer(500);
+        } else if (opts.held?.includes(label)) releases.push(() => answer(200));
+        else answer(200);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    return {
+      url: `http://127.0.0.1:${port}/tg`,
+      arrivals,
+      answered,
+      release: () => releases.splice(0).forEach((r) => r()),
+      /** Resolves once an update with this label has arrived (any attempt). */
+      arrived: async (label: string, timeoutMs = 3000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (!arrivals.some((a) => a.label === label)) {
+          if (Date.now() > deadline) return false;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return true;
+      },
+      close: () => {
+        releases.splice(0).forEach((r) => r());
+        return new Promise((r) => server.close(r));
+      },
+    };
+  }
+
+  /** A user who has written to the bot and has a menu with button A under its last message. */
+  async function userWithMenu(url: string) {
+    await result('setWebhook', { url });
+    const user = emu.user({ id: 31, first_name: 'Queues' });
+    user.send('/start');
+    await emu.settle(30);
+    await message(31, 'Menu', { reply_markup: keyboard([['A', 'a']]) });
+    return user;
+  }
+
+  it("delivers a chat's button press while its message is still in flight, as the Bot API does", async () => {
+    const hook = await hookServer({ held: ['slow'] });
+    try {
+      const user = await userWithMenu(hook.url);
+      user.send('slow');
+      user.send('after');
+      expect(await hook.arrived('slow')).toBe(true);
+      user.press('A');
+      // The press has a queue of its own: it reaches the bot although 'slow' is unanswered.
+      expect(await hook.arrived('a')).toBe(true);
+      expect(hook.answered.map((a) => a.label)).toEqual(['/start', 'a']);
+      // The chat's next message still waits behind the one in flight.
+      expect(hook.arrivals.map((a) => a.label)).not.toContain('after');
+      hook.release();
+      await emu.settle(30);
+      expect(hook.answered.map((a) => a.label)).toEqual(['/start', 'a', 'slow', 'after']);
+      expect(emu.pendingUpdates()).toBe(0);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it("retries a failing message without holding the chat's button press, and keeps the messages in order", async () => {
+    const hook = await hookServer({ failFirst: { first: 4 } });
+    try {
+      const user = await userWithMenu(hook.url);
+      user.send('first');
+      user.send('second');
+      expect(await hook.arrived('first')).toBe(true);
+      user.press('A');
+      await emu.settle(30, 5000);
+      const labels = hook.answered.map((a) => a.label);
+      expect(labels.filter((l) => l !== 'a')).toEqual(['/start', 'first', 'second']);
+      // 4 failures back off 20 + 40 + 80 + 160 ms: the press got through long before 'first' did.
+      expect(labels.indexOf('a')).toBeLessThan(labels.indexOf('first'));
+      expect(hook.arrivals.filter((a) => a.label === 'first')).toHaveLength(5);
+      expect(await result('getWebhookInfo')).toMatchObject({
+        pending_update_count: 0,
+        last_error_message: 'Wrong response from the webhook: 500 Internal Server Error',
+      });
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it("with webhookQueues 'per-chat', a chat's button press waits for its message", async () => {
+    await emu.stop();
+    emu = new TelegramEmulator({ webhookRetryDelayMs: 20, webhookQueues: 'per-chat' });
+    await emu.start();
+    const hook = await hookServer({ held: ['slow'] });
+    try {
+      const user = await userWithMenu(hook.url);
+      user.send('slow');
+      expect(await hook.arrived('slow')).toBe(true);
+      user.press('A');
+      expect(await hook.arrived('a', 300)).toBe(false);
+      hook.release();
+      await emu.settle(30);
+      expect(hook.answered.map((a) => a.label)).toEqual(['/start', 'slow', 'a']);
+    } finally {
+      await hook.close();
+    }
+  });
+});
+
+describe('webhook targets', () => {
+  /** A receiver that records the update ids it was posted; `dropFirst` connections are cut mid-request. */
+  async function receiver(dropFirst = 0) {
+    const ids: number[] = [];
+    let drops = dropFirst;
+    const server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        ids.push((JSON.parse(raw) as TgUpdate).update_id);
+        if (drops-- > 0) req.socket.destroy();
+        else res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { ids, origin, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it('posts to the targets in turn, skips one that refuses and retries a post cut mid-request', async () => {
+    const a = await receiver();
+    const b = await receiver(1);
+    const gone = await receiver();
+    await gone.close();
+    await emu.stop();
+    emu = new TelegramEmulator({
+      webhookRetryDelayMs: 20,
+      webhookTargets: [a.origin, gone.origin, b.origin],
+    });
+    await emu.start();
+    try {
+      // The webhook URL as registered (https, its own host): only its path is used.
+      expect((await call('setWebhook', { url: 'https://bot.example.test/tg?x=1' })).body).toMatchObject({
+        description: 'Webhook was set',
+      });
+      // A second receiver registering the same webhook changes nothing, as with the Bot API.
+      expect((await call('setWebhook', { url: 'https://bot.example.test/tg?x=1' })).body).toMatchObject({
+        description: 'Webhook is already set',
+      });
+      for (let i = 0; i < 6; i++) emu.user({ id: 50 + i, first_name: `T${i}` }).send(`hi ${i}`);
+      await emu.settle(50);
+      expect(emu.pendingUpdates()).toBe(0);
+      const all = [...a.ids, ...b.ids];
+      // Six updates, one posted twice: b cut its first connection, and that update came again.
+      expect(all).toHaveLength(7);
+      expect(new Set(all).size).toBe(6);
+      expect(a.ids.length).toBeGreaterThanOrEqual(3);
+      expect(b.ids.length).toBeGreaterThanOrEqual(2);
+      expect(emu.webhook?.failures).toBe(1);
+      expect(await result('getWebhookInfo')).toMatchObject({
+        url: 'https://bot.example.test/tg?x=1',
+        last_error_message: 'Connection failed: other side closed',
+      });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('never counts a refused target against a delivery while other posts run at once', async () => {
+    const a = await receiver();
+    const gone = await receiver();
+    await gone.close();
+    await emu.stop();
+    emu = new TelegramEmulator({ webhookRetryDelayMs: 20, webhookTargets: [gone.origin, a.origin] });
+    await emu.start();
+    try {
+      await result('setWebhook', { url: 'https://bot.example.test/tg' });
+      for (let i = 0; i < 60; i++) emu.user({ id: 60 + i, first_name: `C${i}` }).send('hi');
+      await emu.settle(50);
+      expect(a.ids).toHaveLength(60);
+      expect(emu.webhook?.failures).toBe(0);
+    } finally {
+      await a.close();
+    }
+  });
+});
+
 describe('bot settings', () => {
   it('stores commands per scope and language, and descriptions', async () => {
     const commands = [

@@ -5,43 +5,30 @@
  * each chat keeps its order, and the presses handled twice are at most those in flight at the kill.
  * Runs on the database the suite runs on (PostgreSQL with TEST_DATABASE_URL, else embedded).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { crashRun, describeCrashRun } from './crash-run.js';
-import { createStore, withOutput, type AppProcess, type Store } from './support.js';
+import { storeWithApps } from './suite.js';
 
 describe('a kill -9 under load', () => {
-  let store: Store;
-  const apps: [string, AppProcess | undefined][] = [];
-
-  beforeAll(async () => {
-    store = await createStore();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const [, app] of apps) await app?.kill();
-    await store?.close();
-  }, 60_000);
+  const suite = storeWithApps();
 
   test(
     'loses no update, applies none twice and keeps each chat in order',
     () =>
-      withOutput(
-        () => apps,
-        async () => {
-          const r = await crashRun({ store, users: 50, onApp: (app, label) => apps.push([label, app]) });
-          console.log(describeCrashRun(r));
-          expect(r.presses).toBeGreaterThan(r.users);
-          // Lost: neither answered nor applied. (A handler that failed under load is answered with
-          // "something went wrong" and counted apart, in errorReplies: not a loss.)
-          expect(r.lost).toBe(0);
-          expect(r.appliedTwice).toBe(0);
-          expect(r.orderViolations).toBe(0);
-          expect(r.wrongFinalState).toBe(0);
-          expect(r.handledTwice).toBeLessThanOrEqual(r.inFlightAtKill);
-          expect(r.inboxLeft).toBe(0);
-          expect(r.payloadsKept).toBe(0);
-        },
-      ),
+      suite.withOutput(async () => {
+        const r = await crashRun({ store: suite.store(), users: 50, onApp: suite.onApp });
+        console.log(describeCrashRun(r));
+        expect(r.presses).toBeGreaterThan(r.users);
+        // Lost: neither answered nor applied. (A handler that failed under load is answered with
+        // "something went wrong" and counted apart, in errorReplies: not a loss.)
+        expect(r.lost).toBe(0);
+        expect(r.appliedTwice).toBe(0);
+        expect(r.orderViolations).toBe(0);
+        expect(r.wrongFinalState).toBe(0);
+        expect(r.handledTwice).toBeLessThanOrEqual(r.inFlightAtKill);
+        expect(r.inboxLeft).toBe(0);
+        expect(r.payloadsKept).toBe(0);
+      }),
     300_000,
   );
 });

@@ -11,12 +11,16 @@
  * a press more than one of whose answers says the shop changed. Out of order: a chat whose answers
  * came in another order than its presses, or a shop whose flag is not its seller's last press.
  */
-import 'reflect-metadata';
-import { loadConfig } from '../../src/config.js';
-import { openDatabase, runMigrations } from '../../src/db/data-source.js';
-import { createServices } from '../../src/services/index.js';
-import { TelegramEmulator, type CallRecord } from '../../src/emulator/emulator.js';
-import { botTexts, type BotUser, type Texts } from '../support/texts.js';
+import { TelegramEmulator } from '../../src/emulator/emulator.js';
+import { botTexts, type Texts } from '../support/texts.js';
+import {
+  answersByQuery,
+  errorLogSummary,
+  pressOrderViolations,
+  seedSellers,
+  shopFlags,
+  withDatabase,
+} from './sellers.js';
 import {
   freePort,
   spawnApp,
@@ -76,52 +80,16 @@ interface Press {
   redrawn?: number;
 }
 
-/** Opens the store's database from this process (the app must not be running), runs `fn`, closes. */
-async function withDatabase<T>(
-  store: Store,
-  fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
-): Promise<T> {
-  const db = await openDatabase({
-    databaseUrl: store.env.DATABASE_URL || undefined,
-    dataDir: store.env.DATA_DIR,
-  });
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
 export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
   const users = opts.users ?? 50;
   const [killMin, killMax] = opts.killAfterMs ?? [1500, 4000];
-  const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: 'x'.repeat(32), AUDIT_KEY: 'x'.repeat(32) });
 
   // The database, migrated and seeded from here: one shop per seller, every seller logged in.
-  const shopIds: number[] = [];
   const emulator = new TelegramEmulator<Texts>({ rateLimit: false, texts: botTexts() });
   await emulator.start();
-  const sellers: BotUser[] = Array.from({ length: users }, (_, i) =>
-    emulator.user({ id: 6_600_000_000 + i, first_name: `S${i}`, language_code: 'ru' }),
-  );
-  await withDatabase(opts.store, async (db) => {
-    await runMigrations(db.dataSource);
-    const services = createServices(db.dataSource, { ...config, bcryptRounds: 4 });
-    for (const [i, u] of sellers.entries()) {
-      const { shop, apiKey } = await services.shops.create({
-        name: `Crash ${i}`,
-        clientId: '1001',
-        vendorName: 'Сималенд',
-        isActive: true,
-        updatePrices: false,
-      });
-      shopIds.push(shop.id);
-      const login = await services.auth.sellerLogin(
-        { telegramId: u.id, chatId: u.chatId, firstName: u.info.first_name, languageCode: 'ru' },
-        apiKey,
-      );
-      if (!login.ok) throw new Error(`seeding: login failed (${login.reason})`);
-    }
+  const { sellers, shopIds } = await seedSellers(opts.store, emulator, users, {
+    shopPrefix: 'Crash',
+    firstUserId: 6_600_000_000,
   });
 
   const start: StartOptions = { emulator, store: opts.store, timeoutMs: 120_000 };
@@ -193,11 +161,7 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
       throw new Error(`the second app did not stop cleanly: ${JSON.stringify(exit)}`);
 
     // What users saw, from the emulator's record of the bot's calls.
-    const answers = new Map<string, CallRecord[]>();
-    for (const c of emulator.callsOf('answerCallbackQuery')) {
-      const id = String(c.params.callback_query_id);
-      answers.set(id, [...(answers.get(id) ?? []), c]);
-    }
+    const answers = answersByQuery(emulator);
     const t = botTexts()('ru');
     const changedToasts = new Set([t.toastActivated, t.toastDeactivated]);
     let handledTwice = 0;
@@ -233,33 +197,27 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
     // Per chat, the answers (first of each press) must come in the order of the presses.
     let orderViolations = 0;
     for (let i = 0; i < users; i++) {
-      const own = presses.filter((p) => p.user === i);
-      const firstAnswerAt = own.map((p) => (answers.get(p.queryId) ?? [])[0]?.at ?? Infinity);
-      for (let k = 1; k < firstAnswerAt.length; k++) {
-        const [before, after] = [firstAnswerAt[k - 1]!, firstAnswerAt[k]!];
-        if (before !== Infinity && after !== Infinity && after < before) {
-          orderViolations++;
-          explain('out of order (earlier press)', own[k - 1]!);
-          explain('out of order (later press)', own[k]!);
-        }
-      }
+      orderViolations += pressOrderViolations(
+        presses.filter((p) => p.user === i),
+        answers,
+        (earlier, later) => {
+          explain('out of order (earlier press)', earlier);
+          explain('out of order (later press)', later);
+        },
+      );
     }
     const firstAnswerAfterKill = Math.min(
       ...presses.filter((p) => (p.redrawn ?? 0) > killedAt).map((p) => p.redrawn!),
     );
 
     const { finals, inboxLeft, payloadsKept } = await withDatabase(opts.store, async (db) => {
-      const rows = (await db.dataSource.query(`SELECT id, is_active FROM shops ORDER BY id`)) as {
-        id: number;
-        is_active: boolean;
-      }[];
       const [left] = (await db.dataSource.query(
         `SELECT count(*) FILTER (WHERE status <> 'done')::int AS open,
                 count(*) FILTER (WHERE status = 'done' AND payload IS NOT NULL)::int AS kept
            FROM tg_inbox`,
       )) as { open: number; kept: number }[];
       return {
-        finals: new Map(rows.map((r) => [Number(r.id), r.is_active])),
+        finals: await shopFlags(db),
         inboxLeft: left!.open,
         payloadsKept: left!.kept,
       };
@@ -291,14 +249,7 @@ export async function crashRun(opts: CrashRunOptions): Promise<CrashRunResult> {
     const errorReplies = emulator
       .callsOf('sendMessage')
       .filter((c) => c.at >= loadStarted && String(c.params.text) === t.somethingWentWrong).length;
-    const errorLogs = [first, second!]
-      .flatMap((app) => app.logs())
-      .filter((l) => (l.level ?? 0) >= 50)
-      .map((l) => `${l.msg ?? ''}: ${(l.err as { message?: string } | undefined)?.message ?? ''}`);
-    for (const [msg, n] of new Map(
-      [...new Set(errorLogs)].map((m) => [m, errorLogs.filter((x) => x === m).length]),
-    ))
-      details.push(`logged ${n}× ${msg.slice(0, 160)}`);
+    details.push(...errorLogSummary([first, second!].flatMap((app) => app.logs())));
 
     return {
       database: opts.store.embedded ? 'embedded' : 'PostgreSQL',

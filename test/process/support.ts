@@ -72,6 +72,8 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     SESSION_SECRET: '',
     AUDIT_KEY: '',
     SYNC_AMQP_URL: '',
+    AMQP_URL: '',
+    ROLE: '',
     SECRET_KEY: '',
     SUPPORT_API_TOKEN: '',
     PUBLIC_URL: '',
@@ -195,6 +197,23 @@ export class AppProcess {
     }
   }
 
+  /** GET /healthz: its status and JSON body (undefined while the process does not answer). */
+  async health(timeoutMs = 3000): Promise<{ status: number; body: Record<string, unknown> } | undefined> {
+    try {
+      const res = await fetch(`${this.base}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      const text = await res.text();
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        // Not JSON: the status alone says it.
+      }
+      return { status: res.status, body };
+    } catch {
+      return undefined;
+    }
+  }
+
   signal(sig: NodeJS.Signals): void {
     if (this.running) this.child.kill(sig);
   }
@@ -252,6 +271,8 @@ export interface StartOptions {
   store: Store;
   /** Milliseconds for the whole start (database, migrations, panel bundle, first poll). */
   timeoutMs?: number;
+  /** More environment for the app (e.g. ROLE and AMQP_URL), over the defaults. */
+  env?: Record<string, string>;
 }
 
 /** Whether a process with this id exists (and is not a zombie). */
@@ -280,6 +301,7 @@ export function spawnApp(opts: StartOptions, port: number, launch: Launch = 'nod
       NODE_ENV: 'development',
       BOT_AUTO_CUSTOMISE: 'false',
       ...opts.store.env,
+      ...opts.env,
     },
     launch,
   );
