@@ -13,8 +13,9 @@ export interface ApiGuardOptions {
 
 /**
  * Wraps one Telegram client's callApi: a 429 waits `retry_after` and tries again (Telegraf retries
- * only getUpdates), and a 403 "blocked" reports the chat. Telegraf builds a new client per update,
- * so this is applied to each update's client as well as to the bot's own.
+ * only getUpdates), and a 403 "blocked" reports the chat. Applied once, to the bot's own client:
+ * the context middleware hands that one to every update instead of the client Telegraf builds per
+ * update (wrapping each of those was work on every update).
  */
 export function guardTelegram(telegram: Telegram, opts: ApiGuardOptions): Telegram {
   const marked = telegram as Telegram & { __guarded?: boolean };

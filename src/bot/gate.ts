@@ -52,9 +52,12 @@ export async function gate<L extends Level>(
 ): Promise<GatedContext<L> | undefined> {
   // 'public' guarantees nothing beyond the chat; the other levels are checked against the database.
   if (level === 'public') return ctx as GatedContext<L>;
-  const { users } = ctx.deps.services;
-  const access = await users.access(ctx.from.id);
-  if ('user' in access && !access.user.isReachable) await users.setReachable(ctx.from.id, true);
+  const access = await ctx.access();
+  if ('user' in access && !access.user.isReachable) {
+    // They wrote to us, so they no longer block the bot: written once, not on every update.
+    await ctx.deps.services.users.setReachable(ctx.from.id, true);
+    access.user.isReachable = true;
+  }
   const allowed =
     access.kind === 'ok' ||
     (level === 'login' && access.kind !== 'banned') ||
@@ -77,7 +80,7 @@ export async function gate<L extends Level>(
 
 /** What /start shows: the menu, or whatever stands in the way of it. */
 export async function home(ctx: ChatContext, opts: { asNew?: boolean; prefix?: string } = {}): Promise<void> {
-  const access = await ctx.deps.services.users.access(ctx.from.id);
+  const access = await ctx.access();
   ctx.deps.logger.debug({ user: ctx.from.id, access: access.kind }, 'home screen');
   const screen =
     access.kind === 'ok'

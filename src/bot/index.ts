@@ -20,17 +20,11 @@ import { Poller } from './polling.js';
 import { buildRouter } from './router.js';
 import { isMethodMissing } from './telegram-errors.js';
 import { catalogues } from './texts/index.js';
+import { ALLOWED_UPDATES, chatKey } from './chat-key.js';
 
 export type { BotDeps, SessionData } from './context.js';
 export { SESSION_TTL_MS } from './context.js';
-
-export const ALLOWED_UPDATES = [
-  'message',
-  'edited_message',
-  'callback_query',
-  'pre_checkout_query',
-  'my_chat_member',
-];
+export { ALLOWED_UPDATES, chatKey } from './chat-key.js';
 
 /** Every screen of the bot, one feature each (src/bot/features/). */
 const FEATURES = [
@@ -44,21 +38,6 @@ const FEATURES = [
   reachabilityFeature,
   supportFeature,
 ];
-
-/** The chat whose updates must stay in order; updates of different chats run side by side. */
-export function chatKey(update: Update): string | undefined {
-  const u = update as unknown as Partial<
-    Record<string, { chat?: { id: number }; from?: { id: number }; message?: { chat: { id: number } } }>
-  >;
-  const id =
-    u.message?.chat?.id ??
-    u.edited_message?.chat?.id ??
-    u.callback_query?.message?.chat.id ??
-    u.callback_query?.from?.id ??
-    u.pre_checkout_query?.from?.id ??
-    u.my_chat_member?.chat?.id;
-  return id === undefined ? undefined : String(id);
-}
 
 /**
  * Builds the bot from its dependencies: no process, environment or network at build time.
@@ -88,7 +67,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     if (deps.support) await deps.support.handleUpdate(ctx.update);
   });
   bot.use(
-    context(deps, onBlocked), // private chats only; deps, language and texts on the context
+    context(deps, bot.telegram), // private chats only; deps, language and texts on the context
     sessions.save, // writes the session back once the update is done, after the boundary has spoken
     errorBoundary(), // every error, and the answer to every pressed button
     sessions.load,

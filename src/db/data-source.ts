@@ -5,7 +5,8 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { entities } from './entities/index.js';
 import { SnakeNamingStrategy } from './naming.js';
 import { migrations } from '../../migrations/index.js';
-import { claimServerFile, runningServer, serializeUnits } from './embedded.js';
+import { claimServerFile, runningServer, startEmbeddedServer } from './embedded.js';
+import { servesOneSession } from '../services/sql.js';
 
 export interface Database {
   dataSource: DataSource;
@@ -41,11 +42,18 @@ export interface OpenOptions {
   /** A PGlite data-dir dump to start the embedded database from (tests use a migrated template). */
   loadDataDir?: Blob;
   poolSize?: number;
+  /**
+   * Embedded: the data dir tarball an empty data folder starts from instead of running initdb
+   * (default: the one `npm run build` makes, dist/pglite/cluster.tar.gz; without it, initdb runs).
+   */
+  emptyCluster?: string;
 }
 
 /**
  * One code path for both databases: the embedded PGlite is served over the PostgreSQL wire protocol
  * on a loopback port, so TypeORM, pg and the panel's session store talk to it exactly as to a server.
+ * It runs in a worker thread of its own (embedded-worker.ts), so its statements don't take the
+ * caller's event loop.
  * PGlite runs one statement at a time and a transaction holds it, so code must never wait on a second
  * connection while holding a transaction open (inside `transaction(em => …)` use only `em`).
  */
@@ -64,31 +72,28 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const running = await runningServer(root);
     if (running) {
       const dataSource = new DataSource(dataSourceOptions(running.url, opts.poolSize ?? 2));
+      servesOneSession(dataSource);
       await dataSource.initialize();
       return { dataSource, url: running.url, embedded: true, close: () => dataSource.destroy() };
     }
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
-  const db = await PGlite.create({ dataDir, loadDataDir: opts.loadDataDir, extensions: { pg_trgm } });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 100 });
-  serializeUnits((server as unknown as { queryQueue: Parameters<typeof serializeUnits>[0] }).queryQueue);
-  await server.start();
-  const address = (server as unknown as { server: { address(): { port: number } } }).server.address();
-  const url = `postgres://postgres@127.0.0.1:${address.port}/postgres`;
+  const server = await startEmbeddedServer(
+    { dataDir, loadDataDir: opts.loadDataDir ? await opts.loadDataDir.arrayBuffer() : undefined },
+    opts.emptyCluster,
+  );
+  const url = `postgres://postgres@127.0.0.1:${server.port}/postgres`;
   const release = root ? await claimServerFile(root, url) : async () => undefined;
   const dataSource = new DataSource(dataSourceOptions(url, opts.poolSize ?? 4));
+  servesOneSession(dataSource);
   await dataSource.initialize();
   return {
     dataSource,
     url,
     embedded: true,
-    dumpDataDir: async () => (await db.dumpDataDir('none')) as Blob,
+    dumpDataDir: () => server.dump(),
     async close() {
       await dataSource.destroy();
-      await server.stop();
-      await db.close();
+      await server.close();
       await release();
     },
   };

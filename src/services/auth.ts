@@ -1,16 +1,15 @@
-import { TELEGRAM_ADMINS_GROUP, User, type Shop, type TelegramUser } from '../db/entities/index.js';
+import { TELEGRAM_ADMINS_GROUP, User, type TelegramUser } from '../db/entities/index.js';
 import { isDomainError } from './errors.js';
-import type { Attempt, BudgetWindow, LoginLimiter, Reservation } from './limiter.js';
+import type { BudgetWindow, LoginLimiter, Refusal } from './limiter.js';
 import type { ShopLinkService } from './links.js';
 import { dummyPasswordHash, verifyPassword } from './secrets.js';
-import type { ShopService, Viewer } from './shops.js';
+import type { Viewer } from './shops.js';
 import type { StaffService } from './staff.js';
 import { columns, hydrate, run, transaction, type Db } from './sql.js';
-import type { TelegramProfile, UserService } from './users.js';
+import type { Access, TelegramProfile, UserService } from './users.js';
 
 export interface AuthDeps {
   users: UserService;
-  shops: ShopService;
   links: ShopLinkService;
   limiter: LoginLimiter;
   staff: StaffService;
@@ -22,12 +21,17 @@ export type Locked = { ok: false; reason: 'locked'; retryAfterSeconds: number; b
 /** A wrong shop key; `budget` when this one used up a window of the global budget for shop keys. */
 export type WrongKey = { ok: false; reason: 'wrong_key'; budget?: BudgetWindow };
 
-export type SellerLoginResult = { ok: true; user: TelegramUser; shop: Shop } | WrongKey | Locked;
+export type SellerLoginResult =
+  /** `access`: what the user may do now, decided with the login (no read of its own after it). */
+  { ok: true; user: TelegramUser; shop: ShopRef; access: Access } | WrongKey | Locked;
+
+/** The shop a right key opens: what the bot's answer names. */
+export type ShopRef = { id: number; name: string };
 
 export type AdminLoginResult =
   { ok: true; user: TelegramUser } | { ok: false; reason: 'wrong_credentials' } | Locked;
 
-export type AddShopResult = { ok: true; shop: Shop; already: boolean } | WrongKey | Locked;
+export type AddShopResult = { ok: true; shop: ShopRef; already: boolean } | WrongKey | Locked;
 
 export type StaffLoginResult = { ok: true; user: User } | { ok: false; reason: 'wrong_credentials' } | Locked;
 
@@ -42,15 +46,15 @@ export const PANEL_USER_SCOPE = 'panel-user';
 /** Usernames are counted case-insensitively: "Boss" and "boss" are guesses at the same account. */
 const usernameKey = (username: string) => username.trim().toLowerCase();
 
-function locked(attempt: Extract<Attempt, { ok: false }>): Locked {
+function locked(attempt: Refusal): Locked {
   const { retryAfterSeconds, limit } = attempt;
   return limit.budget
     ? { ok: false, reason: 'locked', retryAfterSeconds, budget: limit.budget }
     : { ok: false, reason: 'locked', retryAfterSeconds };
 }
 
-function wrongKey(reservation: Reservation): WrongKey {
-  const budget = reservation.filled[0];
+function wrongKey(filled: BudgetWindow[]): WrongKey {
+  const budget = filled[0];
   return budget ? { ok: false, reason: 'wrong_key', budget } : { ok: false, reason: 'wrong_key' };
 }
 
@@ -58,7 +62,9 @@ function wrongKey(reservation: Reservation): WrongKey {
  * Logins for the bot (sellers by shop API key, admins by staff credentials) and for the panel.
  * Every attempt is first reserved with the login limiter (which refuses it when a limit is reached),
  * then the secret is compared; a success releases its own reservation, a failure leaves it counted.
- * A success clears nothing: failures age out of the window. Shop keys also spend the global budget.
+ * A shop key is compared in the limiter's own statement (attemptShopKey): only a wrong one is
+ * recorded. A success clears nothing: failures age out of the window. Wrong shop keys also spend
+ * the global budget.
  */
 export class AuthService {
   constructor(
@@ -68,32 +74,27 @@ export class AuthService {
 
   /**
    * A seller proves a shop's API key. On success the user row is created or refreshed as a seller
-   * and the shop linked, in one transaction (ban, subscription and earlier links are kept).
+   * and the shop linked, in one statement (ban, subscription and earlier links are kept).
    *
    * An inactive shop is accepted on purpose: `is_active` switches the shop's marketplace sync on and
    * off, it does not disable the key. A seller who switched their shop off must be able to log in
    * to switch it on again (the original accepted it too). Staff who want to lock a key out rotate it.
    */
   async sellerLogin(profile: TelegramProfile, apiKey: string): Promise<SellerLoginResult> {
-    const { users, shops, links, limiter } = this.deps;
-    const attempt = await limiter.attempt([
+    const { users, limiter } = this.deps;
+    // One statement: the key looked up and the limits applied (a wrong key is recorded).
+    const attempt = await limiter.attemptShopKey(apiKey, [
       limiter.limit(BOT_SCOPE, profile.telegramId),
       ...limiter.shopKeyBudget(),
     ]);
-    if (!attempt.ok) return locked(attempt);
-    const shop = await shops.findByApiKey(apiKey);
-    if (!shop) return wrongKey(attempt.reservation);
+    if (!attempt.ok) return attempt.wrongKey ? wrongKey(attempt.filled) : locked(attempt);
     try {
-      const user = await transaction(this.ds, async (em) => {
-        const user = await users.upsertFromLogin(em, profile, 'seller', null);
-        await links.link(em, user.id, shop.id, 'login');
-        await limiter.release(attempt.reservation, em);
-        return user;
-      });
-      return { ok: true, user, shop };
+      // One statement: the user and the link (was a transaction of five).
+      const { user, access } = await users.loginSeller(profile, attempt.shop.id);
+      return { ok: true, user, shop: attempt.shop, access };
     } catch (err) {
       // The shop was deleted between the look-up and the link: the key is no longer valid.
-      if (isDomainError(err, 'not_found')) return wrongKey(attempt.reservation);
+      if (isDomainError(err, 'not_found')) return wrongKey([]);
       throw err;
     }
   }
@@ -134,25 +135,21 @@ export class AuthService {
    * { id, role } the Telegram id is looked up.
    */
   async addShop(viewer: Viewer & { telegramId?: number }, apiKey: string): Promise<AddShopResult> {
-    const { shops, links, limiter } = this.deps;
+    const { links, limiter } = this.deps;
     const telegramId = viewer.telegramId ?? (await this.telegramIdOf(viewer.id));
     if (telegramId === null) return { ok: false, reason: 'wrong_key' };
-    const attempt = await limiter.attempt([limiter.limit(BOT_SCOPE, telegramId), ...limiter.shopKeyBudget()]);
-    if (!attempt.ok) return locked(attempt);
-    const shop = await shops.findByApiKey(apiKey);
-    if (!shop) return wrongKey(attempt.reservation);
-    let outcome: 'linked' | 'already';
+    const attempt = await limiter.attemptShopKey(apiKey, [
+      limiter.limit(BOT_SCOPE, telegramId),
+      ...limiter.shopKeyBudget(),
+    ]);
+    if (!attempt.ok) return attempt.wrongKey ? wrongKey(attempt.filled) : locked(attempt);
     try {
-      outcome = await transaction(this.ds, async (em) => {
-        const outcome = await links.link(em, viewer.id, shop.id, 'add');
-        await limiter.release(attempt.reservation, em);
-        return outcome;
-      });
+      const outcome = await links.link(undefined, viewer.id, attempt.shop.id, 'add');
+      return { ok: true, shop: attempt.shop, already: outcome === 'already' };
     } catch (err) {
-      if (isDomainError(err, 'not_found')) return wrongKey(attempt.reservation);
+      if (isDomainError(err, 'not_found')) return wrongKey([]);
       throw err;
     }
-    return { ok: true, shop, already: outcome === 'already' };
   }
 
   /**

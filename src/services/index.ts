@@ -6,6 +6,7 @@ import { InboxService } from './inbox.js';
 import { LoginLimiter, type LoginLimiterOptions } from './limiter.js';
 import { ShopLinkService } from './links.js';
 import { NotificationService } from './notifications.js';
+import { ProcessedUpdatesService } from './processed.js';
 import { ShopService } from './shops.js';
 import { StaffService } from './staff.js';
 import { transaction, type Db } from './sql.js';
@@ -48,6 +49,8 @@ export interface Services {
   housekeeping: HousekeepingService;
   /** The durable inbox of Telegram updates the bot's intake writes (src/bot/intake.ts). */
   inbox: InboxService;
+  /** The ids of updates workers handled when updates come through RabbitMQ (src/pipeline/worker.ts). */
+  processed: ProcessedUpdatesService;
   storages: StorageService;
   /** The shop sync's outbox, inbound apply and dead letters (README "Shop sync"). */
   sync: SyncService;
@@ -71,12 +74,13 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
   const limiter = new LoginLimiter(dataSource, options.login, options.sessionSecret);
   const staff = new StaffService(dataSource, { bcryptRounds: options.bcryptRounds });
   const subscriptions = new SubscriptionService(dataSource, options.subscription);
-  const auth = new AuthService(dataSource, { users, shops, links, limiter, staff });
+  const auth = new AuthService(dataSource, { users, links, limiter, staff });
   const notifications = new NotificationService(dataSource);
   const audit = new AuditService(dataSource, { key: options.auditKey });
   const dashboard = new DashboardService(dataSource);
   const inbox = new InboxService(dataSource);
-  const housekeeping = new HousekeepingService(dataSource, limiter, inbox);
+  const processed = new ProcessedUpdatesService(dataSource);
+  const housekeeping = new HousekeepingService(dataSource, limiter, inbox, processed);
   const storages = new StorageService(dataSource);
   const sync = new SyncService(dataSource, { auditKey: options.auditKey });
   const support = new SupportService(dataSource, { secretKey: options.secretKey });
@@ -93,6 +97,7 @@ export function createServices(dataSource: Db, options: ServicesOptions): Servic
     dashboard,
     housekeeping,
     inbox,
+    processed,
     storages,
     sync,
     support,

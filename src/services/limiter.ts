@@ -1,6 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { run, transaction, type Db } from './sql.js';
+import { hashApiKey } from './secrets.js';
+import { run, runPrepared, type Db } from './sql.js';
 
 export interface LoginLimiterOptions {
   /** Failures within the window that lock the key (LOGIN_MAX_FAILURES). */
@@ -38,8 +39,16 @@ export interface Reservation {
   filled: BudgetWindow[];
 }
 
-export type Attempt =
-  { ok: true; reservation: Reservation } | { ok: false; retryAfterSeconds: number; limit: Limit };
+/** Refused before any comparison: a limit is reached (the one with the longest wait). */
+export type Refusal = { ok: false; retryAfterSeconds: number; limit: Limit };
+
+export type Attempt = { ok: true; reservation: Reservation } | Refusal;
+
+/** What a shop key's attempt found: the shop, or a wrong key (recorded), or a refusal. */
+export type ShopKeyAttempt =
+  | { ok: true; shop: { id: number; name: string } }
+  | { ok: false; wrongKey: true; filled: BudgetWindow[] }
+  | (Refusal & { wrongKey?: false });
 
 /** The scope of the global budget for wrong shop keys (one key: all accounts). */
 export const SHOP_KEYS_SCOPE = 'shop-keys';
@@ -56,10 +65,13 @@ const SECRET_NAME = 'login-failures-hmac';
  * nothing and the bot and the panel share it. Times are the database's clock throughout.
  *
  * An attempt is reserved before the secret is compared: `attempt()` takes a per-key lock, checks
- * every limit and records one failure per key, in one transaction. The caller compares, and on
+ * every limit and records one failure per key, in one statement. The caller compares, and on
  * success `release()`s the reservation; on failure the row simply stays. So a burst of parallel
  * attempts is counted as a sequence would be: no more than `max` comparisons in a window, whatever
  * the concurrency. A success releases only its own row: earlier failures age out of the window.
+ * A shop key is compared inside the database (a look-up by its hash), so `attemptShopKey()` does the
+ * comparison in the same statement: only a wrong key is recorded, and a right one never holds a
+ * place in the global budget (see ShopKeyAttempt1796100400000).
  *
  * Keys are stored as an HMAC (SHA-256, hex): enough to count per key, and a password typed into a
  * username field is never kept as text. The HMAC key comes from SESSION_SECRET when it is set,
@@ -94,50 +106,53 @@ export class LoginLimiter {
   /**
    * Reserves one attempt against every limit, atomically: under a lock per (scope, key), refuses if
    * any limit is reached (recording nothing), otherwise records one failure per key. Locked, the
-   * answer is the longest wait among the limits reached.
+   * answer is the longest wait among the limits reached. (Shop keys go through attemptShopKey.)
    */
   async attempt(limits: Limit[]): Promise<Attempt> {
+    const { hashed, keys } = await this.keysOf(limits);
+    // One round trip whatever the number of limits: the locks, the counts and the insert run in one
+    // function (migration LoginReserve1796100300000), so a key's lock is held for that statement and
+    // its commit, not across round trips to a busy event loop. Always its own transaction (the
+    // limiter is built on the DataSource): the function commits it without waiting for the disk,
+    // which must not spill onto a caller's.
+    const { rows } = await runPrepared<CountRow & { ids: number[] | null }>(
+      this.ds,
+      `SELECT i, n, retry_after, ids FROM login_failures_reserve($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [LOCK_CLASS, ...lockAndLimitParams(hashed, keys)],
+    );
+    const judged = judge(rows, hashed, limits);
+    if (!judged.ok) return judged;
+    return { ok: true, reservation: { ids: rows[0]?.ids ?? [], filled: judged.filled } };
+  }
+
+  /**
+   * A shop key's attempt, in one statement (migration ShopKeyAttempt1796100400000): the key looked
+   * up and the limits applied. A right key answers its shop and is recorded nowhere (it needs no
+   * release); a wrong one is reserved as `attempt` reserves, under the locks, and stays a failure.
+   * Both are refused while any limit is reached, and a refusal answers no shop, whatever the key.
+   */
+  async attemptShopKey(apiKey: string, limits: Limit[]): Promise<ShopKeyAttempt> {
+    const { hashed, keys } = await this.keysOf(limits);
+    const { rows } = await runPrepared<CountRow & { shop_id: number | null; shop_name: string | null }>(
+      this.ds,
+      `SELECT i, n, retry_after, shop_id, shop_name FROM shop_key_attempt($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [hashApiKey(apiKey), LOCK_CLASS, ...lockAndLimitParams(hashed, keys)],
+    );
+    const judged = judge(rows, hashed, limits);
+    if (!judged.ok) return judged;
+    const shop = rows[0];
+    if (shop?.shop_id != null) return { ok: true, shop: { id: shop.shop_id, name: shop.shop_name! } };
+    return { ok: false, wrongKey: true, filled: judged.filled };
+  }
+
+  /** The limits with their keys hashed, and the distinct keys to lock, in a fixed order. */
+  private async keysOf(limits: Limit[]) {
     const hmac = await this.hmac();
     const hashed = limits.map((l) => ({ ...l, hash: hmac(l.scope, l.key) }));
     const keys = [...new Map(hashed.map((l) => [`${l.scope}\n${l.hash}`, l])).entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([lockName, l]) => ({ lockName, scope: l.scope, hash: l.hash }));
-    return transaction(this.ds, async (em) => {
-      // Always in the same order, so two attempts sharing keys can't wait on each other.
-      for (const k of keys) {
-        await run(em, `SELECT pg_advisory_xact_lock($1::int, hashtext($2))`, [LOCK_CLASS, k.lockName]);
-      }
-      let worst: { retryAfterSeconds: number; limit: Limit } | undefined;
-      const filled: BudgetWindow[] = [];
-      for (const [i, l] of hashed.entries()) {
-        const { rows } = await run<{ n: number; retry_after: number | null }>(
-          em,
-          `SELECT count(*)::int AS n,
-                  ceil(extract(epoch FROM (array_agg(created_at ORDER BY created_at DESC))[$4]
-                                          + make_interval(secs => $3) - now()))::int AS retry_after
-           FROM login_failures
-           WHERE scope = $1 AND key = $2 AND created_at > now() - make_interval(secs => $3)`,
-          [l.scope, l.hash, l.windowSeconds, l.max],
-        );
-        const { n, retry_after } = rows[0] ?? { n: 0, retry_after: null };
-        if (n >= l.max) {
-          const retryAfterSeconds = Math.max(1, retry_after ?? 1);
-          if (!worst || retryAfterSeconds > worst.retryAfterSeconds) {
-            worst = { retryAfterSeconds, limit: limits[i]! };
-          }
-        } else if (n + 1 === l.max && l.budget) {
-          filled.push(l.budget);
-        }
-      }
-      if (worst) return { ok: false as const, ...worst };
-      const { rows } = await run<{ id: number }>(
-        em,
-        `INSERT INTO login_failures (scope, key)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[]) RETURNING id`,
-        [keys.map((k) => k.scope), keys.map((k) => k.hash)],
-      );
-      return { ok: true as const, reservation: { ids: rows.map((r) => r.id), filled } };
-    });
+    return { hashed, keys };
   }
 
   /** The attempt succeeded: it is no failure. Pass `em` inside a transaction. */
@@ -226,4 +241,54 @@ export class LoginLimiter {
 /** The HMAC key derived from SESSION_SECRET, so the secret itself is used for one thing only. */
 function derive(secret: string): Buffer {
   return createHmac('sha256', secret).update('market-bot login_failures key').digest();
+}
+
+/** One row per limit, as login_failures_reserve() and shop_key_attempt() answer them. */
+interface CountRow {
+  i: number;
+  n: number;
+  retry_after: number | null;
+}
+
+type HashedLimit = Limit & { hash: string };
+
+/** The parameters after the lock class: the keys to lock, the limits, and the failures to record. */
+function lockAndLimitParams(
+  hashed: HashedLimit[],
+  keys: { lockName: string; scope: string; hash: string }[],
+): unknown[] {
+  return [
+    keys.map((k) => k.lockName),
+    hashed.map((l) => l.scope),
+    hashed.map((l) => l.hash),
+    hashed.map((l) => l.windowSeconds),
+    hashed.map((l) => l.max),
+    keys.map((k) => k.scope),
+    keys.map((k) => k.hash),
+  ];
+}
+
+/**
+ * The counts against the limits: refused with the longest wait when any is reached, else let
+ * through, with the budget windows this attempt takes the last place of.
+ */
+function judge(
+  rows: CountRow[],
+  hashed: HashedLimit[],
+  limits: Limit[],
+): Refusal | { ok: true; filled: BudgetWindow[] } {
+  let worst: { retryAfterSeconds: number; limit: Limit } | undefined;
+  const filled: BudgetWindow[] = [];
+  for (const { i, n, retry_after } of rows) {
+    const l = hashed[i - 1]!;
+    if (n >= l.max) {
+      const retryAfterSeconds = Math.max(1, retry_after ?? 1);
+      if (!worst || retryAfterSeconds > worst.retryAfterSeconds) {
+        worst = { retryAfterSeconds, limit: limits[i - 1]! };
+      }
+    } else if (n + 1 === l.max && l.budget) {
+      filled.push(l.budget);
+    }
+  }
+  return worst ? { ok: false, ...worst } : { ok: true, filled };
 }

@@ -10,6 +10,8 @@ import {
   isForeignKeyViolation,
   isUniqueViolation,
   run,
+  runPrepared,
+  sqlOnce,
   transaction,
   uniqueIndexName,
   type Db,
@@ -39,12 +41,20 @@ export const LIST_LIMIT_MAX = 100;
 const FLAG_COLUMNS = { isActive: 'is_active', updatePrices: 'update_prices' } as const;
 
 /**
- * `$admin` and `$viewer` parameter positions are given by the caller: a shop is visible to an admin,
- * or to a seller linked to it. Checked in the same statement as the read or the write, so a forged
- * or stale shop id from a button changes nothing.
+ * The condition under which the viewer sees shop `s`, checked in the same statement as the read or
+ * the write, so a forged or stale shop id from a button changes nothing: an admin sees every shop, a
+ * seller those linked to them (one probe of the links' unique index). Two statements rather than
+ * one with `($admin OR EXISTS …)`: each gets its own plan, and a prepared statement's generic plan
+ * can't drop the branch that doesn't apply. `viewerParam` is the seller's parameter ($n).
  */
-const visible = (admin: string, viewer: string) =>
-  `(${admin}::boolean OR EXISTS (SELECT 1 FROM shop_links l WHERE l.shop_id = s.id AND l.telegram_user_id = ${viewer}))`;
+const visibleTo = (viewer: Viewer, viewerParam: string) =>
+  viewer.role === 'admin'
+    ? 'true'
+    : `EXISTS (SELECT 1 FROM shop_links l WHERE l.shop_id = s.id AND l.telegram_user_id = ${viewerParam})`;
+
+/** The viewer's id as the last parameter, for a seller only (an admin's statement has no use for it). */
+const viewerParams = (viewer: Viewer, params: unknown[]) =>
+  viewer.role === 'admin' ? params : [...params, viewer.id];
 
 export class ShopService {
   constructor(private readonly ds: Db) {}
@@ -57,23 +67,35 @@ export class ShopService {
   async list(viewer: Viewer, offset: number, limit: number): Promise<ShopPage> {
     const lim = Math.min(Math.max(Math.trunc(limit) || 1, 1), LIST_LIMIT_MAX);
     const off = Math.max(Math.trunc(offset) || 0, 0);
-    const { rows } = await run(
+    // A seller's page is driven from their links (the unique index on user and shop), not by
+    // testing every shop for a link; an admin's from the shops' primary key.
+    const admin = viewer.role === 'admin';
+    const { rows } = await runPrepared(
       this.ds,
-      `WITH vis AS (
-         SELECT s.id, s.name, s.is_active FROM shops s WHERE ${visible('$1', '$2')}
-       ), total AS (
-         SELECT count(*)::int AS n FROM vis
+      sqlOnce(
+        this.ds,
+        admin ? 'shops.list.admin' : 'shops.list.seller',
+        () => `WITH total AS (
+         SELECT count(*)::int AS n FROM ${admin ? 'shops' : 'shop_links l WHERE l.telegram_user_id = $3'}
        ), eff AS (
          SELECT n, CASE WHEN n = 0 THEN 0
-                        WHEN $3::int >= n THEN ((n - 1) / $4::int) * $4::int
-                        ELSE $3::int END AS off
+                        WHEN $1::int >= n THEN ((n - 1) / $2::int) * $2::int
+                        ELSE $1::int END AS off
          FROM total
        )
        SELECT eff.n AS total, eff.off AS eff_offset, v.id, v.name, v.is_active
        FROM eff
-       LEFT JOIN LATERAL (SELECT * FROM vis ORDER BY vis.id OFFSET eff.off LIMIT $4::int) v ON true
+       LEFT JOIN LATERAL (
+         ${
+           admin
+             ? 'SELECT s.id, s.name, s.is_active FROM shops s ORDER BY s.id'
+             : `SELECT s.id, s.name, s.is_active FROM shop_links l JOIN shops s ON s.id = l.shop_id
+                WHERE l.telegram_user_id = $3 ORDER BY l.shop_id`
+         }
+         OFFSET eff.off LIMIT $2::int) v ON true
        ORDER BY v.id`,
-      [viewer.role === 'admin', viewer.id, off, lim],
+      ),
+      viewerParams(viewer, [off, lim]),
     );
     const first = rows[0]!;
     return {
@@ -89,10 +111,15 @@ export class ShopService {
   /** The shop, or null when it doesn't exist or the seller has no link to it. */
   async get(viewer: Viewer, shopId: number): Promise<Shop | null> {
     if (!isId(shopId)) return null;
-    const { rows } = await run(
+    const { rows } = await runPrepared(
       this.ds,
-      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $3 AND ${visible('$1', '$2')}`,
-      [viewer.role === 'admin', viewer.id, shopId],
+      sqlOnce(
+        this.ds,
+        viewer.role === 'admin' ? 'shops.get.admin' : 'shops.get.seller',
+        () =>
+          `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.id = $1 AND ${visibleTo(viewer, '$2')}`,
+      ),
+      viewerParams(viewer, [shopId]),
     );
     return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;
   }
@@ -121,23 +148,25 @@ export class ShopService {
     value: boolean,
   ): Promise<SetOutcome> {
     if (!isId(shopId)) return { outcome: 'not_found', shop: null };
-    const col = FLAG_COLUMNS[flag];
-    const cols = columns(this.ds, Shop);
-    const { rows } = await run(
+    const { rows } = await runPrepared(
       this.ds,
-      `WITH cur AS (
+      sqlOnce(this.ds, `shops.setFlag.${flag}.${viewer.role === 'admin' ? 'admin' : 'seller'}`, () => {
+        const col = FLAG_COLUMNS[flag];
+        const cols = columns(this.ds, Shop);
+        return `WITH cur AS (
          SELECT ${columns(this.ds, Shop, 's')} FROM shops s
-         WHERE s.id = $3 AND ${visible('$1', '$2')}
+         WHERE s.id = $1 AND ${visibleTo(viewer, '$3')}
          FOR UPDATE OF s
        ), upd AS (
-         UPDATE shops s SET ${col} = $4::boolean, updated_at = now()
-         FROM cur WHERE s.id = cur.id AND cur.${col} IS DISTINCT FROM $4::boolean
+         UPDATE shops s SET ${col} = $2::boolean, updated_at = now()
+         FROM cur WHERE s.id = cur.id AND cur.${col} IS DISTINCT FROM $2::boolean
          RETURNING ${columns(this.ds, Shop, 's')}
        )
        SELECT 'changed' AS x_outcome, ${cols} FROM upd
        UNION ALL
-       SELECT 'unchanged', ${cols} FROM cur WHERE NOT EXISTS (SELECT 1 FROM upd)`,
-      [viewer.role === 'admin', viewer.id, shopId, value],
+       SELECT 'unchanged', ${cols} FROM cur WHERE NOT EXISTS (SELECT 1 FROM upd)`;
+      }),
+      viewerParams(viewer, [shopId, value]),
     );
     const row = rows[0];
     if (!row) return { outcome: 'not_found', shop: null };
@@ -147,9 +176,13 @@ export class ShopService {
   /** The shop whose API key this is, by its SHA-256 (unique index); the key itself is never stored. */
   async findByApiKey(apiKey: string): Promise<Shop | null> {
     if (!apiKey || !apiKey.trim()) return null;
-    const { rows } = await run(
+    const { rows } = await runPrepared(
       this.ds,
-      `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.api_key_hash = $1`,
+      sqlOnce(
+        this.ds,
+        'shops.findByApiKey',
+        () => `SELECT ${columns(this.ds, Shop, 's')} FROM shops s WHERE s.api_key_hash = $1`,
+      ),
       [hashApiKey(apiKey)],
     );
     return rows[0] ? hydrate(this.ds, Shop, rows[0]) : null;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import { DataSource, EntityManager, type ObjectLiteral } from 'typeorm';
 
 /**
@@ -42,6 +44,115 @@ export async function run<R = Row>(db: Db, sql: string, params: unknown[] = []):
   } finally {
     if (!em.queryRunner) await runner.release();
   }
+}
+
+/** What pg keeps per connection about the statements it has parsed there (pg 8, pinned). */
+type PgClient = pg.PoolClient & { connection?: { parsedStatements?: Record<string, string> } };
+
+/** Statement names by text: one hash per hot statement, computed once. */
+const names = new Map<string, string>();
+
+/**
+ * The name a statement is prepared under: derived from its text, so one name always means one text
+ * (two processes sharing an embedded database's session, or two versions of a statement, can't mix).
+ */
+function statementName(text: string): string {
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `mb_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    names.set(text, name);
+  }
+  return name;
+}
+
+/** PostgreSQL's "prepared statement already exists" and "prepared statement does not exist". */
+const DUPLICATE_PREPARED = '42P05';
+const UNKNOWN_PREPARED = '26000';
+
+/**
+ * Runs one of the statements every update runs (session, access, the shop screens) as a named
+ * prepared statement, straight on a pooled pg client: parsed and planned once per database session,
+ * then only bound and executed, and without TypeORM's query runner around it (planning cost 5–8×
+ * the execution of these reads, and the runner was a visible share of the bot's CPU).
+ *
+ * The embedded database serves every connection from ONE PostgreSQL session (pglite-socket), so a
+ * name another connection prepared already exists there: the DataSource is marked (servesOneSession)
+ * and a connection is told what the session holds. A name it does not know of (another process
+ * connected to the same embedded server prepared it) fails with 42P05 on the first Parse and is then
+ * known as parsed (the name is the text's hash, so the statement there is this very one). That
+ * failure can't abort a transaction, as this runs outside any: inside
+ * `transaction(em => …)` (or on a manager bound to a query runner) the statement goes through `run`.
+ */
+export async function runPrepared<R = Row>(db: Db, text: string, params: unknown[] = []): Promise<Result<R>> {
+  const em = managerOf(db);
+  if (em.queryRunner) return run<R>(db, text, params);
+  const ds = dataSourceOf(db);
+  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  const name = statementName(text);
+  const session = sharedSessions.get(ds);
+  const client = (await pool.connect()) as PgClient;
+  const parsed = client.connection?.parsedStatements;
+  // Prepared in the shared session already (by another connection): only bind and execute here.
+  if (parsed && session?.has(name)) parsed[name] ??= text;
+  let broken: Error | undefined;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await client.query({ name, text, values: params });
+        session?.add(name);
+        const rows = result.rows as R[];
+        return { rows, count: result.rowCount ?? rows.length };
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (!parsed || attempt === 3 || (code !== DUPLICATE_PREPARED && code !== UNKNOWN_PREPARED)) throw err;
+        // Known to the session but not to this connection (another process sharing the embedded
+        // database prepared it): use it. Or the other way round (pg closes a statement whose
+        // parameters it could not bind, on a shared session for everyone): parse it again, and if
+        // another connection re-parsed it meanwhile, the third attempt uses theirs.
+        if (code === DUPLICATE_PREPARED) {
+          parsed[name] = text;
+          session?.add(name);
+        } else {
+          delete parsed[name];
+          session?.delete(name);
+        }
+      }
+    }
+  } catch (err) {
+    // A server's answer (an SQL error) leaves the connection usable; anything else may not have.
+    if ((err as { code?: string }).code === undefined) broken = err as Error;
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * DataSources whose connections all share one database session (the embedded database), with the
+ * statement names prepared in it: a connection the pool opens later (after an idle timeout closed
+ * one) binds them straight away instead of first being told they exist.
+ */
+const sharedSessions = new WeakMap<DataSource, Set<string>>();
+
+/** Marks a DataSource whose connections share one session (see runPrepared). */
+export function servesOneSession(dataSource: DataSource): void {
+  if (!sharedSessions.has(dataSource)) sharedSessions.set(dataSource, new Set());
+}
+
+const texts = new WeakMap<DataSource, Map<string, string>>();
+
+/**
+ * A hot statement's text, built once per DataSource under `key` (a string literal naming the
+ * statement and its variant) and then reused as the very same string: building it from the
+ * entities' columns, and hashing a new copy to find its prepared name, cost a little on every update.
+ */
+export function sqlOnce(db: Db, key: string, build: () => string): string {
+  const ds = dataSourceOf(db);
+  let perDs = texts.get(ds);
+  if (!perDs) texts.set(ds, (perDs = new Map()));
+  let text = perDs.get(key);
+  if (text === undefined) perDs.set(key, (text = build()));
+  return text;
 }
 
 type Ctor<T> = new () => T;

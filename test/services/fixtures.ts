@@ -11,7 +11,7 @@ import {
   type TelegramProfile,
 } from '../../src/services/index.js';
 import { createTestDatabase, truncateAll, type Database } from '../support/db.js';
-import { sql } from '../support/sql.js';
+import { sql, sqlOne } from '../support/sql.js';
 
 /** The services' configuration in tests: a small login limit and cheap bcrypt. */
 export const testOptions: ServicesOptions = {
@@ -103,4 +103,21 @@ export async function linkedShopIds(ctx: Ctx, telegramUserId: number): Promise<n
     [telegramUserId],
   );
   return rows.map((r) => r.shop_id);
+}
+
+/** `n` bot sessions that stay valid for an hour, keyed `<prefix><i>`. */
+export async function addSessions(ctx: Ctx, n: number, prefix: string): Promise<void> {
+  await sql(
+    ctx,
+    `INSERT INTO bot_sessions (key, data, expires_at)
+     SELECT $2 || g, '{}', now() + interval '1 hour' FROM generate_series(1, $1::int) g`,
+    [n, prefix],
+  );
+}
+
+/** How many rows the planner believes a table holds (what ANALYZE last counted). */
+export async function rowEstimate(ctx: Ctx, table: string): Promise<number> {
+  return (
+    await sqlOne<{ n: number }>(ctx, `SELECT reltuples::int AS n FROM pg_class WHERE relname = $1`, [table])
+  ).n;
 }

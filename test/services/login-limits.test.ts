@@ -9,6 +9,8 @@ import {
   testOptions,
   type Ctx,
 } from './fixtures.js';
+import { SHOP_KEYS_SCOPE } from '../../src/services/limiter.js';
+import { usingPostgres } from '../support/db.js';
 import { sql, sqlOne } from '../support/sql.js';
 
 /**
@@ -172,10 +174,65 @@ describe('the global budget for wrong shop keys', () => {
     expect(r.locked).toBe(94);
   });
 
+  it('100 sellers logging in at once with right keys all get in, though the budget is 6', async () => {
+    const { apiKey } = await makeShop(ctx);
+    const r = await burst(100, -1, () => ctx.s.auth.sellerLogin(profile(), apiKey));
+    expect(r).toEqual({ ok: 100, wrong: 0, locked: 0 });
+    expect(await rows()).toBe(0);
+  });
+
+  it('a burst of right keys among wrong ones: the right ones get in until the budget is spent', async () => {
+    const { apiKey } = await makeShop(ctx);
+    const r = await burst(40, -1, (i) =>
+      ctx.s.auth.sellerLogin(profile(), i % 4 === 0 ? `mk_guess_${i}_${'x'.repeat(20)}` : apiKey),
+    );
+    // 10 wrong keys against a budget of 6: 6 compared, 4 refused; the 30 right ones are not held back
+    // by attempts still in flight, only (possibly) by the 6 failures once they are all recorded.
+    expect(r.wrong).toBe(6);
+    expect(r.ok + r.locked).toBe(34);
+  });
+
   it('right keys do not spend the budget', async () => {
     const { apiKey } = await makeShop(ctx);
     for (let i = 0; i < 10; i++) expect((await ctx.s.auth.sellerLogin(profile(), apiKey)).ok).toBe(true);
     expect(await rows()).toBe(0);
+  });
+});
+
+// Advisory locks belong to a session, and the embedded database serves every connection from one:
+// there a lock held "elsewhere" is this session's own, and nobody waits on it.
+(usingPostgres ? describe : describe.skip)('right keys and the budget’s lock', () => {
+  it('a right key neither takes nor waits for the budget’s lock; a wrong key waits its turn', async () => {
+    const { apiKey } = await makeShop(ctx);
+    const budgetKey = await ctx.s.limiter.keyHash(SHOP_KEYS_SCOPE, 'all');
+    const holder = await ctx.db.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      // Another login holding the budget's lock (the limiter's lock class, "LOG").
+      await holder.query(`SELECT pg_advisory_lock($1, hashtext($2))`, [
+        0x4c4f47,
+        `${SHOP_KEYS_SCOPE}\n${budgetKey}`,
+      ]);
+      let wrongDone = false;
+      const wrong = ctx.s.auth.sellerLogin(profile(), `mk_guess_${'x'.repeat(20)}`).then((r) => {
+        wrongDone = true;
+        return r;
+      });
+      // Before, a right key reserved a place in the budget too, and waited here for the lock.
+      const right = await Promise.race([
+        ctx.s.auth.sellerLogin(profile(), apiKey),
+        new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000)),
+      ]);
+      expect(right).toMatchObject({ ok: true });
+      expect(wrongDone).toBe(false);
+      await holder.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [
+        0x4c4f47,
+        `${SHOP_KEYS_SCOPE}\n${budgetKey}`,
+      ]);
+      expect(await wrong).toEqual({ ok: false, reason: 'wrong_key' });
+    } finally {
+      await holder.release();
+    }
   });
 });
 

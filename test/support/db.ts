@@ -41,6 +41,6 @@ export async function truncateAll(db: Database): Promise<void> {
   await sql(
     db,
     `TRUNCATE support_channels, support_daily_counts, shop_links, storages, payments, shops, telegram_users, user_groups, users,
-              bot_sessions, notifications, login_failures, admin_sessions, tg_inbox RESTART IDENTITY CASCADE`,
+              bot_sessions, notifications, login_failures, admin_sessions, tg_inbox, tg_processed RESTART IDENTITY CASCADE`,
   );
 }

@@ -1,4 +1,4 @@
-import type { TelegramProfile } from '../../services/users.js';
+import type { Access, TelegramProfile } from '../../services/users.js';
 import { shopKeyBudgetSpent } from '../alarms.js';
 import type { BotContext, ChatContext } from '../context.js';
 import type { Feature } from '../feature.js';
@@ -34,8 +34,16 @@ async function alreadyLoggedIn(ctx: GatedContext<'login'>): Promise<boolean> {
 }
 
 /** After a successful login: the menu, unless a ban or an unpaid subscription stands in the way. */
-async function loggedIn(ctx: ChatContext, messageId: number | undefined, text: string): Promise<void> {
-  const access = await ctx.deps.services.users.access(ctx.from.id);
+async function loggedIn(
+  ctx: ChatContext,
+  messageId: number | undefined,
+  text: string,
+  known?: Access,
+): Promise<void> {
+  // The login just changed it: the one it answered, or read again.
+  if (known) ctx.knowAccess(known);
+  else ctx.forgetAccess();
+  const access = await ctx.access();
   if (access.kind === 'ok') {
     await replace(ctx, messageId, screens.userMenu(ctx.t, ctx.fullName, access.user.role, text));
   } else {
@@ -53,8 +61,10 @@ export const loginFeature: Feature = {
       run: async (ctx) => {
         if (await alreadyLoggedIn(ctx)) return;
         ctx.expectInput('admin_username');
-        await ctx.answer();
-        await show(ctx, screens.prompt(ctx.t, ctx.t.enterUsername, { a: 'roles' }));
+        await Promise.all([
+          ctx.answer(),
+          show(ctx, screens.prompt(ctx.t, ctx.t.enterUsername, { a: 'roles' })),
+        ]);
       },
     },
     role_seller: {
@@ -62,8 +72,10 @@ export const loginFeature: Feature = {
       run: async (ctx) => {
         if (await alreadyLoggedIn(ctx)) return;
         ctx.expectInput('seller_key');
-        await ctx.answer();
-        await show(ctx, screens.prompt(ctx.t, ctx.t.enterApiKey, { a: 'roles' }));
+        await Promise.all([
+          ctx.answer(),
+          show(ctx, screens.prompt(ctx.t, ctx.t.enterApiKey, { a: 'roles' })),
+        ]);
       },
     },
   },
@@ -104,7 +116,7 @@ export const loginFeature: Feature = {
         if (result.ok) {
           ctx.session.expect = undefined;
           ctx.deps.logger.info({ user: ctx.from.id, shop: result.shop.id }, 'seller logged in');
-          await loggedIn(ctx, waitId, ctx.t.loggedInSeller);
+          await loggedIn(ctx, waitId, ctx.t.loggedInSeller, result.access);
         } else if (result.reason === 'locked') {
           ctx.session.expect = undefined;
           await replace(ctx, waitId, { text: lockedText(ctx, result.retryAfterSeconds) });

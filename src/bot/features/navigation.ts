@@ -5,7 +5,7 @@ import { reply, show } from '../ui.js';
 
 async function help(ctx: GatedContext<'public'>): Promise<void> {
   await ctx.answer(ctx.t.toastHelp);
-  const access = await ctx.deps.services.users.access(ctx.from.id);
+  const access = await ctx.access();
   // Unlike the original, help keeps a way back: a menu button, or the role choice before login.
   await show(ctx, screens.help(ctx.t, ctx.deps.config.bot.helpAdminUsername, access.kind === 'ok'));
 }
@@ -43,6 +43,7 @@ export const navigationFeature: Feature = {
       level: 'public',
       run: async (ctx) => {
         await ctx.deps.services.users.signOut(ctx.from.id);
+        ctx.forgetAccess();
         ctx.deps.logger.info({ user: ctx.from.id }, 'signed out');
         await home(ctx, { asNew: true });
       },
@@ -52,8 +53,10 @@ export const navigationFeature: Feature = {
     menu: {
       level: 'member',
       run: async (ctx) => {
-        await ctx.answer(ctx.t.toastMenu);
-        await show(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user.role));
+        await Promise.all([
+          ctx.answer(ctx.t.toastMenu),
+          show(ctx, screens.userMenu(ctx.t, ctx.fullName, ctx.user.role)),
+        ]);
       },
     },
     help: { level: 'public', keepsInput: true, run: help },

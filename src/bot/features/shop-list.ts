@@ -11,7 +11,10 @@ export type MemberContext = GatedContext<'member'>;
 
 export const viewer = (ctx: MemberContext): Viewer => ({ id: ctx.user.id, role: ctx.user.role });
 
-/** The list page; `toast` answers the press once the page is read, so a failed read answers with the error. */
+/**
+ * The list page; `toast` answers the press once the page is read (so a failed read answers with the
+ * error instead), while the page is being shown.
+ */
 export async function showList(
   ctx: MemberContext,
   list: ListKind,
@@ -19,8 +22,11 @@ export async function showList(
   toast?: string,
 ): Promise<void> {
   const page = await ctx.deps.services.shops.list(viewer(ctx), offset, ctx.deps.config.bot.listLimit);
-  if (toast !== undefined) await ctx.answer(toast);
-  await show(ctx, screens.shopList(ctx.t, list, page));
+  // Answered while the page is drawn: the two Bot API calls overlap (ctx.answer never rejects).
+  await Promise.all([
+    toast === undefined ? undefined : ctx.answer(toast),
+    show(ctx, screens.shopList(ctx.t, list, page)),
+  ]);
 }
 
 /**

@@ -16,8 +16,8 @@ function shopScreen(toast: (t: Texts) => string, draw: DrawShop) {
     run: async (ctx: MemberContext, d: ShopTarget) => {
       const shop = await shopFor(ctx, d.shopId, d.offset);
       if (!shop) return;
-      await ctx.answer(toast(ctx.t));
-      await show(ctx, draw(ctx.t, shop, d.offset));
+      // The toast and the new screen are two Bot API calls that don't wait for each other.
+      await Promise.all([ctx.answer(toast(ctx.t)), show(ctx, draw(ctx.t, shop, d.offset))]);
     },
   };
 }
@@ -44,8 +44,10 @@ function toggle(spec: {
         { user: ctx.from.id, shop: d.shopId, [spec.field]: d.value, outcome: res.outcome },
         `set ${spec.field}`,
       );
-      await ctx.answer(res.outcome === 'unchanged' ? ctx.t.toastAlreadySet : spec.toast(ctx.t, d.value));
-      await show(ctx, spec.screen(ctx.t, res.shop, d.offset));
+      await Promise.all([
+        ctx.answer(res.outcome === 'unchanged' ? ctx.t.toastAlreadySet : spec.toast(ctx.t, d.value)),
+        show(ctx, spec.screen(ctx.t, res.shop, d.offset)),
+      ]);
     },
   };
 }

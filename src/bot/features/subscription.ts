@@ -105,6 +105,7 @@ export const subscriptionFeature: Feature = {
     );
     if (result.paidUntil)
       await reply(ctx, { text: ctx.t.paymentSucceeded(formatDate(ctx, result.paidUntil)) });
+    ctx.forgetAccess(); // the payment just changed it
     await home(ctx, { asNew: true });
   },
 };

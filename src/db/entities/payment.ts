@@ -13,6 +13,8 @@ import type { TelegramUser } from './telegram-user.js';
 
 /** One row per successful Telegram payment; the unique charge id makes a redelivered payment count once. */
 @Entity({ name: 'payments' })
+// The dashboard's month totals read (created_at) INCLUDE (currency, amount), which TypeORM can't express.
+@Index('ix_payments_created_at_totals', { synchronize: false })
 export class Payment extends BaseEntity {
   @PrimaryGeneratedColumn({ type: 'integer' })
   id!: number;

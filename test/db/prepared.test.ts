@@ -1,0 +1,65 @@
+/**
+ * The hot statements run as named prepared statements (services/sql.ts, runPrepared): one round trip
+ * each, on every connection of the pool, a connection opened after the statement was first prepared
+ * included. The embedded database serves every connection from one session, so a new connection
+ * there must not first try to prepare a name the session already holds (that was a second round
+ * trip, every time the pool replaced an idle connection).
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type pg from 'pg';
+import { runPrepared } from '../../src/services/sql.js';
+import { createTestDatabase, type Database } from '../support/db.js';
+import { countStatements } from '../support/round-trips.js';
+
+const HOT = `SELECT $1::int + 1 AS n`;
+
+describe('prepared statements', () => {
+  let db: Database;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrate: false });
+    pool = (db.dataSource.driver as unknown as { master: pg.Pool }).master;
+  });
+  afterAll(() => db.close());
+
+  /** Opens `n` more connections by holding them at once, and gives them back to the pool. */
+  async function freshConnections(n: number): Promise<void> {
+    const held = await Promise.all(Array.from({ length: n }, () => pool.connect()));
+    for (const c of held) c.release();
+  }
+
+  it('cost one round trip each, on connections opened after the statement was prepared too', async () => {
+    await runPrepared(db.dataSource, HOT, [1]);
+    // Every connection of the pool closed and replaced by new ones (what the pool's idle timeout
+    // does after a lull).
+    for (let i = pool.idleCount; i > 0; i--) (await pool.connect()).release(true);
+    expect(pool.totalCount).toBe(0);
+    await freshConnections(4);
+
+    const counter = countStatements(db.dataSource);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => runPrepared(db.dataSource, HOT, [i])),
+      );
+      expect(results.map((r) => (r.rows[0] as { n: number }).n)).toEqual(
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      );
+      expect(counter.statements.filter((s) => s.text === HOT)).toHaveLength(40);
+      expect(counter.statements.every((s) => s.text !== HOT || s.name)).toBe(true);
+    } finally {
+      counter.stop();
+    }
+  });
+
+  it('a statement the server no longer holds is prepared again, and answers', async () => {
+    await runPrepared(db.dataSource, HOT, [1]);
+    // On the embedded database this drops it for every connection; on PostgreSQL for one.
+    await db.dataSource.query(`DEALLOCATE ALL`);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => runPrepared(db.dataSource, HOT, [i])),
+    );
+    expect(results.map((r) => (r.rows[0] as { n: number }).n)).toEqual(
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+  });
+});
