@@ -8,6 +8,8 @@ export interface MaintenanceWorkerDeps {
   logger: Logger;
   /** Between two runs; hourly by default. */
   intervalMs?: number;
+  /** Vacuum and analyze after each run: the embedded database has no autovacuum. */
+  vacuum?: boolean;
 }
 
 export interface MaintenanceWorker {
@@ -17,9 +19,12 @@ export interface MaintenanceWorker {
   stop(): Promise<void>;
 }
 
-/** The process's periodic tidying: one service call per interval, a failure logged and retried next time. */
+/**
+ * The process's periodic tidying: the housekeeping (and, on the embedded database, a vacuum) per
+ * interval, a failure logged and retried next time.
+ */
 export function createMaintenanceWorker(deps: MaintenanceWorkerDeps): MaintenanceWorker {
-  const { services, logger, intervalMs = MAINTENANCE_INTERVAL_MS } = deps;
+  const { services, logger, intervalMs = MAINTENANCE_INTERVAL_MS, vacuum = false } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -27,10 +32,11 @@ export function createMaintenanceWorker(deps: MaintenanceWorkerDeps): Maintenanc
     if (running) return;
     running = services.housekeeping
       .prune()
-      .then(
-        (pruned) => logger.debug(pruned, 'housekeeping done'),
-        (err: unknown) => logger.warn({ err }, 'maintenance failed'),
-      )
+      .then(async (pruned) => {
+        const vacuumed = vacuum ? await services.housekeeping.vacuum() : 0;
+        logger.debug({ ...pruned, vacuumed }, 'housekeeping done');
+      })
+      .catch((err: unknown) => logger.warn({ err }, 'maintenance failed'))
       .finally(() => (running = undefined));
   };
 

@@ -1,12 +1,18 @@
 /**
  * The child of pglite-kill.test.ts: opens the embedded database the way the app does (PGlite in
- * DATA_DIR, served over the wire protocol), then commits one row per transaction for ever, printing
- * each id once its COMMIT has returned. The test kills it with SIGKILL and checks every printed id.
+ * DATA_DIR, in its own thread, served over the wire protocol), then commits one row per transaction
+ * for ever, printing each id once its COMMIT has returned. The test kills it with SIGKILL and checks every printed id.
  */
 import 'reflect-metadata';
 import { openDatabase } from '../../src/db/data-source.js';
+import { emptyTemplate } from '../support/template-path.js';
 
-const db = await openDatabase({ dataDir: process.argv[2] });
+// A new data folder starts from the run's empty cluster, as the app's from the one the build makes.
+const template = process.env.MARKET_BOT_TEST_TEMPLATE;
+const db = await openDatabase({
+  dataDir: process.argv[2],
+  emptyCluster: template ? emptyTemplate(template) : undefined,
+});
 await db.dataSource.query(
   `CREATE TABLE IF NOT EXISTS kill_probe (id integer PRIMARY KEY, body text NOT NULL)`,
 );

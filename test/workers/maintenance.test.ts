@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { createLogger } from '../../src/logger.js';
 import type { PruneResult, Services } from '../../src/services/index.js';
 import { createMaintenanceWorker } from '../../src/workers/maintenance.js';
+import { addSessions, openCtx, rowEstimate } from '../services/fixtures.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const logger = createLogger('silent');
@@ -20,7 +21,12 @@ function fakeServices(prune: () => Promise<PruneResult>) {
 
 describe('the maintenance worker', () => {
   it('prunes once per interval, not at start, and stops', async () => {
-    const { services, calls } = fakeServices(async () => ({ botSessions: 0, loginFailures: 0, inbox: 0 }));
+    const { services, calls } = fakeServices(async () => ({
+      botSessions: 0,
+      loginFailures: 0,
+      inbox: 0,
+      processed: 0,
+    }));
     const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
     worker.start();
     expect(calls.n).toBe(0);
@@ -39,7 +45,7 @@ describe('the maintenance worker', () => {
         fail = false;
         throw new Error('database away');
       }
-      return { botSessions: 1, loginFailures: 1, inbox: 0 };
+      return { botSessions: 1, loginFailures: 1, inbox: 0, processed: 0 };
     });
     const worker = createMaintenanceWorker({ services, logger, intervalMs: 20 });
     worker.start();
@@ -56,7 +62,7 @@ describe('the maintenance worker', () => {
         new Promise<PruneResult>((resolve) => {
           release = () => {
             finished = true;
-            resolve({ botSessions: 0, loginFailures: 0, inbox: 0 });
+            resolve({ botSessions: 0, loginFailures: 0, inbox: 0, processed: 0 });
           };
         }),
     );
@@ -71,4 +77,23 @@ describe('the maintenance worker', () => {
     await stopped;
     expect(finished).toBe(true);
   });
+});
+
+describe('the maintenance worker on a real database', () => {
+  it('with vacuum on (the embedded database), also vacuums and analyzes after each run', async () => {
+    const ctx = await openCtx();
+    try {
+      await addSessions(ctx, 2000, 'w');
+      const estimate = () => rowEstimate(ctx, 'bot_sessions');
+      const worker = createMaintenanceWorker({ services: ctx.s, logger, intervalMs: 50, vacuum: true });
+      worker.start();
+      for (const deadline = Date.now() + 20_000; (await estimate()) !== 2000;) {
+        if (Date.now() > deadline) throw new Error(`no analyze within 20 s (estimate ${await estimate()})`);
+        await delay(50);
+      }
+      await worker.stop();
+    } finally {
+      await ctx.db.close();
+    }
+  }, 60_000);
 });
