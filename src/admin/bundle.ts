@@ -28,8 +28,12 @@ export const COMPONENT_FILES = {
 } as const;
 export type ComponentName = keyof typeof COMPONENT_FILES;
 
-/** AdminJS's own filter fields replaced by ours (their placeholder in the staff member's language). */
+/**
+ * AdminJS's own components replaced by ours: the filter fields (their placeholder in the staff
+ * member's language) and the list (its total says when it is an estimate).
+ */
 const OVERRIDES = {
+  DefaultListAction: 'PanelList.jsx',
   DefaultBooleanFilterProperty: 'FilterSelect.jsx',
   DefaultFilterProperty: 'FilterSelect.jsx',
   DefaultReferenceFilterProperty: 'FilterSelect.jsx',

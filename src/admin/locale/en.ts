@@ -420,6 +420,11 @@ export const en = {
       supportUnbanned: (n: number, asked: number) => `Support ban lifted: ${n} (of ${asked} selected)`,
       // New notices written by the panel's own code go here (with their Russian in ru.ts).
     },
+    /** A list's total beside its title when it was not counted exactly (numbers already formatted). */
+    listTotal: {
+      estimated: (n: string) => `about ${n}`,
+      atLeast: (n: string) => `${n}+`,
+    },
     /** "Too many failed attempts, try again in 12 minutes" (no dots or colons: the login page runs it through i18n). */
     lockout: (minutes: number) =>
       `Too many failed attempts, try again in ${minutes} minute${minutes === 1 ? '' : 's'}`,

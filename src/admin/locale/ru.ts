@@ -429,6 +429,10 @@ export const ru: Catalogue = {
       supportUnbanned: (n, asked) => `Разрешено писать в поддержку: ${n} (выбрано ${asked})`,
       // New notices of the panel's own code: the same keys as in en.ts, here in Russian.
     },
+    listTotal: {
+      estimated: (n) => `около ${n}`,
+      atLeast: (n) => `более ${n}`,
+    },
     lockout: (minutes) =>
       `Слишком много неудачных попыток, попробуйте через ${minutes} ${plural(minutes, 'минуту', 'минуты', 'минут')}`,
   },
