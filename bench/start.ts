@@ -13,6 +13,11 @@
  *     with the components to bundle (a fresh ADMIN_JS_TMP_DIR) and then with them bundled already.
  * Telegram is the in-process emulator. With DATABASE_URL a scratch database is created next to the
  * one named and dropped at the end.
+ *
+ * Memory, from the kernel's own count for the app's process (/proc/<pid>/status, Linux): peak RSS
+ * (VmHWM) at /healthz 200 and once idle (IDLE_MS, default 5 s, after the first panel page), and RSS
+ * then, for the first start on an empty data folder (initdb for the embedded database) and for the
+ * later ones. DEV=false skips the development runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,10 +29,14 @@ import { onServer } from '../test/support/sql.js';
 import { freePort } from '../test/process/support.js';
 
 const RUNS = Number(process.env.RUNS ?? 5);
+const IDLE_MS = Number(process.env.IDLE_MS ?? 5000);
+const DEV = process.env.DEV !== 'false';
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Started {
   child: ChildProcess;
+  /** Peak RSS (VmHWM) when /healthz first answered 200, in bytes. */
+  peakAtReady: number;
   base: string;
   ms: number;
   output: () => string;
@@ -56,7 +65,19 @@ async function start(command: string[], env: Record<string, string>): Promise<St
     if (performance.now() - t0 > 120_000) throw new Error(`no /healthz 200 within 120 s:\n${out}`);
     await delay(20);
   }
-  return { child, base, ms: performance.now() - t0, output: () => out };
+  const ms = performance.now() - t0;
+  return { child, base, ms, peakAtReady: memory(child).peak, output: () => out };
+}
+
+/** The process's peak and current resident set, in bytes, as the kernel counts them (0 off Linux). */
+function memory(child: ChildProcess): { peak: number; rss: number } {
+  try {
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { peak: kb('VmHWM') * 1024, rss: kb('VmRSS') * 1024 };
+  } catch {
+    return { peak: 0, rss: 0 };
+  }
 }
 
 async function stop(app: Started): Promise<void> {
@@ -87,6 +108,28 @@ async function firstPage(base: string): Promise<{ ms: number; bytes: number; raw
     }),
   );
   return { ms: performance.now() - t0, bytes, rawBytes };
+}
+
+interface Memory {
+  peakAtReady: number;
+  peak: number;
+  idle: number;
+}
+
+/** Waits IDLE_MS after the app is up (and the panel page, when fetched), then reads its memory. */
+async function settle(app: Started): Promise<Memory> {
+  await delay(IDLE_MS);
+  const { peak, rss } = memory(app.child);
+  return { peakAtReady: app.peakAtReady, peak, idle: rss };
+}
+
+function describeMemory(ms: Memory[]): string {
+  const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+  const at = (key: keyof Memory) =>
+    ms.length > 1
+      ? `${mib(median(ms.map((m) => m[key])))} (most ${mib(Math.max(...ms.map((m) => m[key])))})`
+      : mib(ms[0]![key]);
+  return `peak ${at('peakAtReady')} at /healthz 200, ${at('peak')} by idle; idle ${at('idle')}`;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -135,9 +178,12 @@ async function main(): Promise<void> {
     for (const store of stores) {
       const env = { ...common, ...store.env, ADMIN_JS_TMP_DIR: path.join(scratch, 'bundle-prod') };
       // Makes and migrates the data folder or database: later runs start warm.
-      await stop(await start(prod, { ...env, ...prodEnv }));
+      const first = await start(prod, { ...env, ...prodEnv });
+      const firstMemory = await settle(first);
+      await stop(first);
       const healthz: number[] = [];
       const pages: number[] = [];
+      const memories: Memory[] = [];
       let bytes = 0;
       let rawBytes = 0;
       for (let i = 0; i < RUNS; i++) {
@@ -148,12 +194,18 @@ async function main(): Promise<void> {
         ({ bytes, rawBytes } = page);
         if (/bundling now/.test(app.output()))
           throw new Error('production bundled at start:\n' + app.output());
+        memories.push(await settle(app));
         await stop(app);
       }
       lines.push(`production, ${store.label}: start:prod to /healthz 200 ${fmt(healthz)}`);
       lines.push(
         `production, ${store.label}: first panel page ${fmt(pages)}, ${mb(bytes)} sent for ${mb(rawBytes)}`,
       );
+      lines.push(
+        `production, ${store.label}: RSS, first start (empty data): ${describeMemory([firstMemory])}`,
+      );
+      lines.push(`production, ${store.label}: RSS, later starts: ${describeMemory(memories)}`);
+      if (!DEV) continue;
 
       const devEnv = { ...common, ...store.env, NODE_ENV: 'development' };
       const cold: number[] = [];
