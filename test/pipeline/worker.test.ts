@@ -248,10 +248,12 @@ describe('a worker', () => {
         10_000,
       );
       expect(a.consumingDesk()).toBe(true);
-      // a steps down mid-run (what it started finishes), b leads and gets the rest, in order.
-      await publishAll(updates.slice(60));
+      // a steps down mid-run (what it started finishes), b leads and gets the rest, in order. The
+      // rest is published once a has stepped down: published before, a loaded machine could let a
+      // run all 120 before it stepped down, and b would get none to prove the handover with.
       await a.consumeDesk(false);
       expect(a.consumingDesk()).toBe(false);
+      await publishAll(updates.slice(60));
       await b.consumeDesk(true);
       await waitFor(
         () => rec.handledIds().size,
