@@ -12,6 +12,7 @@ import { ProcessedUpdates1796100000000 } from './1796100000000-ProcessedUpdates.
 import { PanelCounters1796100100000 } from './1796100100000-PanelCounters.js';
 import { LoginReserve1796100300000 } from './1796100300000-LoginReserve.js';
 import { ShopKeyAttempt1796100400000 } from './1796100400000-ShopKeyAttempt.js';
+import { ShopSwitchInPlace1796100500000 } from './1796100500000-ShopSwitchInPlace.js';
 
 /** Every migration, in order. A new migration is added here as well as in this folder. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   PanelCounters1796100100000,
   LoginReserve1796100300000,
   ShopKeyAttempt1796100400000,
+  ShopSwitchInPlace1796100500000,
 ];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Shop } from '../../src/db/entities/index.js';
-import { DomainError, type Viewer } from '../../src/services/index.js';
+import { DomainError, ShopService, type Viewer } from '../../src/services/index.js';
 import { hashApiKey } from '../../src/services/secrets.js';
 import { linkedShopIds, makeAdmin, makeSeller, makeShop, openCtx, reset, type Ctx } from './fixtures.js';
 import { sql, sqlOne } from '../support/sql.js';
@@ -201,6 +201,32 @@ describe('setActive and setUpdatePrices: set the value the user saw', () => {
     // Every 'changed' flipped the stored value once, so the parity of the changes gives the end state.
     const changes = results.filter((r) => r.outcome === 'changed').length;
     expect((await stored(shop.id)).is_active).toBe(changes % 2 === 0);
+  });
+
+  it('rewrites the shop in place (a HOT update: no index entry), also on a full page', async () => {
+    // A hundred shops fill the table's first pages as far as its fillfactor lets them.
+    const shops = await makeShops(100);
+    const { user: admin } = await makeAdmin(ctx);
+    const first = shops.slice(0, 3);
+    const pages = await sql<{ page: string }>(
+      ctx,
+      `SELECT DISTINCT (ctid::text::point)[0]::int::text AS page FROM shops WHERE id = ANY($1::int[])`,
+      [first.map((s) => s.id)],
+    );
+    expect(pages).toEqual([{ page: '0' }]);
+    // The counter of this transaction's own HOT updates is read in it, so no statistics delay.
+    const hot = await ctx.db.dataSource.transaction(async (em) => {
+      const service = new ShopService(em);
+      for (const shop of first) {
+        expect((await service.setActive(viewerOf(admin), shop.id, !shop.isActive)).outcome).toBe('changed');
+        expect((await service.setUpdatePrices(viewerOf(admin), shop.id, true)).outcome).toBe('changed');
+      }
+      const [row] = (await em.query(
+        `SELECT pg_stat_get_xact_tuples_hot_updated('shops'::regclass)::int AS n`,
+      )) as { n: number }[];
+      return row!.n;
+    });
+    expect(hot).toBe(6);
   });
 });
 

@@ -43,7 +43,7 @@ export class Shop extends BaseEntity {
   @Column({ type: 'varchar', length: 1024 })
   vendorName!: string;
 
-  @Index()
+  // Not indexed: a switch then rewrites the row in place (migration ShopSwitchInPlace).
   @Column({ type: 'boolean', default: true })
   isActive!: boolean;
 
