@@ -62,4 +62,30 @@ describe('prepared statements', () => {
       Array.from({ length: 10 }, (_, i) => i + 1),
     );
   });
+
+  it('answer rows as pg reads them, with the types of the database they ran on', async () => {
+    const text = `SELECT $1::bigint AS big, now() AS at, '{"a":[1,2]}'::jsonb AS doc, NULL::int AS none,
+                         true AS yes, 'x'::varchar AS s, 1.5::numeric AS num, 1 AS dup, 2 AS dup`;
+    const params = [7_000_000_001];
+    for (let i = 0; i < 3; i++) {
+      const [prepared] = (await runPrepared(db.dataSource, text, params)).rows;
+      const [plain] = (await db.dataSource.query(text, params)) as Record<string, unknown>[];
+      expect(prepared).toEqual({ ...plain, at: expect.any(Date) });
+      expect(prepared).toMatchObject({ big: 7_000_000_001, doc: { a: [1, 2] }, none: null, dup: 2 });
+    }
+    // The same text where its column is of another type (another database, or the table changed
+    // since) is read with that type: a statement's shape is kept, but checked on every execution.
+    const other = await createTestDatabase({ migrate: false });
+    try {
+      const shaped = `SELECT v FROM shape_check`;
+      await db.dataSource.query(`CREATE TABLE shape_check AS SELECT 41::int AS v`);
+      await other.dataSource.query(`CREATE TABLE shape_check AS SELECT '2026-11-30'::date AS v`);
+      expect((await runPrepared(db.dataSource, shaped)).rows).toEqual([{ v: 41 }]);
+      const [row] = (await runPrepared(other.dataSource, shaped)).rows as { v: unknown }[];
+      expect(row!.v).toBeInstanceOf(Date);
+      expect((await runPrepared(db.dataSource, shaped)).rows).toEqual([{ v: 41 }]);
+    } finally {
+      await other.close();
+    }
+  });
 });
