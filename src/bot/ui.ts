@@ -8,6 +8,9 @@ import { cut, htmlToText, MESSAGE_MAX, parsedLength } from './texts/index.js';
  * text themselves), else its plain text cut with an ellipsis, so no data can make a screen fail.
  */
 export function fitted(screen: Screen): Screen {
+  // Parsing only shortens a text (tags dropped, entities decoded): one within the limit as written
+  // is within it as Telegram counts, without converting it (every screen goes through here).
+  if (screen.text.length <= MESSAGE_MAX) return screen;
   const html = screen.html ?? false;
   if (parsedLength(screen.text, html) <= MESSAGE_MAX) return screen;
   const plain = html ? htmlToText(screen.text) : screen.text;
