@@ -35,6 +35,8 @@ function kindOf(update: Update): string {
  */
 export class Intake {
   private doneIds: number[] = [];
+  /** Chats with a done mark buffered, not yet written: the newest such update of each. */
+  private unmarked = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
   private rerunTimer?: NodeJS.Timeout;
@@ -56,7 +58,18 @@ export class Intake {
         payload: u,
       };
     });
-    const fresh = await this.opts.inbox.store(entries);
+    // The done marks waiting for their batch are written by this store: the update that follows
+    // one of them in its chat (most often in this very batch) then finds it marked and runs at once.
+    const marks = this.doneIds;
+    this.doneIds = [];
+    let fresh: Set<number>;
+    try {
+      fresh = await this.opts.inbox.store(entries, marks);
+    } catch (err) {
+      this.doneIds.unshift(...marks);
+      throw err;
+    }
+    this.written(marks);
     const queued = updates.filter((u) => fresh.delete(u.update_id)).map((u) => this.dispatch(u));
     return { fresh: queued.length, handled: Promise.all(queued) };
   }
@@ -109,19 +122,32 @@ export class Intake {
   }
 
   private dispatch(update: Update): Promise<void> {
-    return this.opts.queue.push(this.opts.chatKey(update), async () => {
+    const chat = this.opts.chatKey(update);
+    return this.opts.queue.push(chat, async () => {
+      // A chat's update runs only once the one before it is marked done. Otherwise a crash after
+      // both ran, before the batch of marks was written, replays the earlier one after the later
+      // one: a seller switching a shop off and on again would see it switched off once more.
+      if (chat !== undefined && this.unmarked.has(chat)) await this.flush();
       try {
         await this.opts.handle(update);
       } finally {
-        this.done(update.update_id);
+        this.done(update.update_id, chat);
       }
     });
   }
 
-  private done(id: number): void {
+  private done(id: number, chat: string | undefined): void {
     this.doneIds.push(id);
+    if (chat !== undefined) this.unmarked.set(chat, id);
     if (this.doneIds.length >= (this.opts.flushMax ?? 100)) void this.flush();
     else this.flushTimer ??= setTimeout(() => void this.flush(), this.opts.flushMs ?? 20).unref();
+  }
+
+  /** These done marks are written: their chats' next updates need not wait for them. */
+  private written(ids: number[]): void {
+    if (ids.length === 0 || this.unmarked.size === 0) return;
+    const marked = new Set(ids);
+    for (const [chat, id] of this.unmarked) if (marked.has(id)) this.unmarked.delete(chat);
   }
 
   /** One UPDATE for every done mark buffered; one flush at a time; a failed one is retried with the next. */
@@ -134,6 +160,7 @@ export class Intake {
       this.doneIds = [];
       try {
         await this.opts.inbox.markDone(ids);
+        this.written(ids);
       } catch (err) {
         // Not lost: still pending in the table, so at worst replayed after a crash.
         this.opts.logger.warn({ err, updates: ids.length }, 'could not mark updates done; will retry');

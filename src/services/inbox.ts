@@ -43,9 +43,14 @@ export class InboxService {
   /**
    * Stores a batch in one statement; answers with the ids that were new. An id stored before (a
    * redelivery, or a batch fetched again after a crash) is left as it is and is not in the answer.
+   * `done`: handled updates to mark done in the same statement (as markDone does), so the marks
+   * waiting for their batch ride along with the next store instead of taking a statement of their own.
    */
-  async store(entries: InboxEntry[]): Promise<Set<number>> {
-    if (entries.length === 0) return new Set();
+  async store(entries: InboxEntry[], done: number[] = []): Promise<Set<number>> {
+    if (entries.length === 0) {
+      if (done.length) await this.markDone(done);
+      return new Set();
+    }
     const rows = entries.map((e) => ({
       update_id: e.updateId,
       chat_key: e.chatKey,
@@ -56,12 +61,16 @@ export class InboxService {
     // about what executing it did).
     const { rows: inserted } = await runPrepared<{ update_id: number | string }>(
       this.db,
-      `INSERT INTO tg_inbox (update_id, chat_key, kind, payload)
+      `WITH marked AS (
+         UPDATE tg_inbox AS d SET status = 'done', done_at = now(), payload = NULL
+          WHERE d.update_id = ANY($2::bigint[]) AND d.status = 'pending'
+       )
+       INSERT INTO tg_inbox (update_id, chat_key, kind, payload)
        SELECT x.update_id, x.chat_key, x.kind, x.payload
          FROM jsonb_to_recordset($1::jsonb) AS x(update_id bigint, chat_key bigint, kind varchar, payload jsonb)
        ON CONFLICT (update_id) DO NOTHING
        RETURNING update_id`,
-      [JSON.stringify(rows)],
+      [JSON.stringify(rows), done],
     );
     return new Set(inserted.map((r) => Number(r.update_id)));
   }

@@ -7,6 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Update } from 'telegraf/types';
+import { ChatQueue } from '../../src/bot/chat-queue.js';
+import { Intake } from '../../src/bot/intake.js';
+import { createLogger } from '../../src/logger.js';
 import { newUser, sql, startHarness, type Harness } from '../support/bot-harness.js';
 import type { BotUser } from '../support/texts.js';
 
@@ -156,5 +159,46 @@ describe('the durable inbox', () => {
     const left = await sql<{ update_id: number }>(h.db, `SELECT update_id FROM tg_inbox ORDER BY 1`);
     expect(left.map((r) => Number(r.update_id))).toEqual([2, 4, 5]);
     await sql(h.db, `DELETE FROM tg_inbox`);
+  });
+
+  it("runs a chat's update only once the one before it is marked done, so a crash can't replay it after", async () => {
+    // The inbox is the real one; the handler only records, at its start, what the database holds
+    // for the chat's updates. Marks are batched (20 ms): the next update of the chat must not start
+    // before its predecessor's mark is written, or a kill in between would run the predecessor
+    // again after it (a shop switched off, on, then off once more).
+    const seen: Record<number, string[]> = {};
+    const chats = [9_100_001, 9_100_002];
+    const updates = Array.from({ length: 6 }, (_, i) => ({
+      update_id: 900_000_000 + i,
+      message: { chat: { id: chats[i % 2]! } },
+    })) as unknown as Update[];
+    const intake = new Intake({
+      inbox: h.services.inbox,
+      queue: new ChatQueue(),
+      handle: async (u) => {
+        const rows = await sql<{ update_id: string; status: string }>(
+          h.db,
+          `SELECT update_id, status FROM tg_inbox WHERE update_id = ANY($1::bigint[]) ORDER BY update_id`,
+          [updates.map((x) => x.update_id)],
+        );
+        seen[u.update_id] = rows.filter((r) => Number(r.update_id) < u.update_id).map((r) => r.status);
+      },
+      chatKey: (u) => String((u as { message: { chat: { id: number } } }).message.chat.id),
+      logger: createLogger('silent'),
+    });
+    const { handled } = await intake.receive(updates);
+    await handled;
+    await intake.stop();
+    // Each update saw every earlier update of its own chat done (the other chat's may still be pending).
+    for (const [i, u] of updates.entries()) {
+      const own = updates
+        .slice(0, i)
+        .filter((x, j) => j % 2 === i % 2)
+        .map((x) => x.update_id);
+      const earlier = updates.slice(0, i).map((x) => x.update_id);
+      const statuses = seen[u.update_id]!;
+      own.forEach((id) => expect(statuses[earlier.indexOf(id)]).toBe('done'));
+    }
+    expect((await rowOf(updates[5]!.update_id))!.status).toBe('done');
   });
 });
