@@ -32,6 +32,9 @@ export const INBOX_DONE_RETENTION_MINUTES = 60;
 /** How long a parked update (with its payload) waits for staff before it is deleted. */
 export const INBOX_PARKED_RETENTION_DAYS = 7;
 
+/** What marking an update done writes: its status, when, and its payload dropped. */
+const MARK_DONE = `status = 'done', done_at = now(), payload = NULL`;
+
 /**
  * The durable inbox of Telegram updates (tg_inbox). An update is stored before Telegram is told it
  * arrived, handled through the chat queue, then marked done, which drops its payload: only the id
@@ -62,7 +65,7 @@ export class InboxService {
     const { rows: inserted } = await runPrepared<{ update_id: number | string }>(
       this.db,
       `WITH marked AS (
-         UPDATE tg_inbox AS d SET status = 'done', done_at = now(), payload = NULL
+         UPDATE tg_inbox AS d SET ${MARK_DONE}
           WHERE d.update_id = ANY($2::bigint[]) AND d.status = 'pending'
        )
        INSERT INTO tg_inbox (update_id, chat_key, kind, payload)
@@ -84,7 +87,7 @@ export class InboxService {
     if (ids.length === 0) return 0;
     const { count } = await runPrepared(
       this.db,
-      `UPDATE tg_inbox SET status = 'done', done_at = now(), payload = NULL
+      `UPDATE tg_inbox SET ${MARK_DONE}
         WHERE update_id = ANY($1::bigint[]) AND status = 'pending'
           AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off'`,
       [ids],
