@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import pgUtils from 'pg/lib/utils.js';
 import { DataSource, EntityManager, type ObjectLiteral } from 'typeorm';
 
 /**
@@ -147,8 +148,11 @@ interface PgResult {
 const shapes = new Map<string, Shape>();
 
 const sameFields = (a: pg.FieldDef[], b: pg.FieldDef[]) =>
-  a.length === b.length &&
-  a.every((f, i) => f.name === b[i]!.name && f.dataTypeID === b[i]!.dataTypeID && f.format === b[i]!.format);
+  a === b ||
+  (a.length === b.length &&
+    a.every(
+      (f, i) => f.name === b[i]!.name && f.dataTypeID === b[i]!.dataTypeID && f.format === b[i]!.format,
+    ));
 
 /**
  * pg's Result, for a named statement: the server describes the result on every execution, and pg
@@ -196,9 +200,86 @@ class ShapedResult extends (pg.Result as unknown as new () => PgResult) {
   }
 }
 
+/** What pg's Connection and Query have besides their typings (pg 8, pinned). */
+interface PgConnection {
+  parsedStatements: Record<string, string>;
+  bind(config: object): void;
+  close(config: { type: 'S'; name: string }): void;
+  sync(): void;
+}
+interface PgQuery {
+  name: string;
+  portal: string;
+  values: unknown[];
+  binary: boolean;
+  rows: number | undefined;
+  _result: PgResult;
+  _results: PgResult;
+  handleRowDescription(msg: { fields: pg.FieldDef[] }): void;
+  handleError(err: unknown, connection: PgConnection): void;
+  _getRows(connection: PgConnection, rows: number | undefined): void;
+}
+
+/** Per connection: the result columns of each named statement the server described there. */
+const described = new WeakMap<PgConnection, Map<string, pg.FieldDef[]>>();
+
 /**
- * Runs a named statement on a client: a pg Query built from the text (pg copies a config object's
- * every property descriptor, a visible cost per statement), named, with a ShapedResult.
+ * pg's Query, for a named statement: pg asks the server to describe the result on every execution
+ * (a Describe message, answered with a RowDescription of every column, which pg parses each time).
+ * A prepared statement's result columns can't change on its connection (the server refuses to run
+ * it then: "cached plan must not change result type"), so here a statement is described on the
+ * first execution on each connection (and after it was parsed again there), and later executions
+ * are only bound and executed, read with the columns described then.
+ */
+class ShapedQuery extends (pg.Query as unknown as new (
+  text: string,
+  values: unknown[],
+  callback: (err: Error | undefined, result: unknown) => void,
+) => PgQuery) {
+  private describing?: PgConnection;
+
+  prepare(connection: PgConnection): void {
+    const fields =
+      connection.parsedStatements[this.name] !== undefined
+        ? described.get(connection)?.get(this.name)
+        : undefined;
+    if (!fields) {
+      this.describing = connection;
+      (pg.Query.prototype as unknown as { prepare(c: PgConnection): void }).prepare.call(this, connection);
+      return;
+    }
+    // As pg's Query.prepare does for a statement parsed on this connection, without the Describe.
+    this.handleRowDescription({ fields });
+    try {
+      connection.bind({
+        portal: this.portal,
+        statement: this.name,
+        values: this.values,
+        binary: this.binary,
+        valueMapper: pgUtils.prepareValue,
+      });
+    } catch (err) {
+      connection.close({ type: 'S', name: this.name });
+      connection.sync();
+      this.handleError(err, connection);
+      return;
+    }
+    this._getRows(connection, this.rows);
+  }
+
+  override handleRowDescription(msg: { fields: pg.FieldDef[] }): void {
+    super.handleRowDescription(msg);
+    if (!this.describing) return;
+    let byName = described.get(this.describing);
+    if (!byName) described.set(this.describing, (byName = new Map()));
+    byName.set(this.name, msg.fields);
+    this.describing = undefined;
+  }
+}
+
+/**
+ * Runs a named statement on a client: a ShapedQuery built from the text (pg copies a config
+ * object's every property descriptor, a visible cost per statement), named, with a ShapedResult.
  */
 function execute(
   client: pg.PoolClient,
@@ -207,12 +288,12 @@ function execute(
   values: unknown[],
 ): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const query = new pg.Query(text, values, (err: Error | undefined, result: unknown) =>
+    const query = new ShapedQuery(text, values, (err: Error | undefined, result: unknown) =>
       err ? reject(err) : resolve(result as pg.QueryResult),
-    ) as pg.Query & { name: string; _result: PgResult; _results: PgResult };
+    );
     query.name = name;
     query._result = query._results = new ShapedResult(name);
-    client.query(query);
+    client.query(query as unknown as pg.Query);
   });
 }
 

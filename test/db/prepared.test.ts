@@ -51,6 +51,36 @@ describe('prepared statements', () => {
     }
   });
 
+  it('are described by the server once per connection, not on every execution', async () => {
+    // A database of its own, its pool emptied, so every connection is seen from its start.
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const freshPool = (fresh.dataSource.driver as unknown as { master: pg.Pool }).master;
+      for (let i = freshPool.idleCount; i > 0; i--) (await freshPool.connect()).release(true);
+      expect(freshPool.totalCount).toBe(0);
+      let descriptions = 0;
+      freshPool.on('connect', (client) => {
+        const connection = (client as unknown as { connection: NodeJS.EventEmitter }).connection;
+        connection.on('rowDescription', () => descriptions++);
+      });
+      const text = `SELECT $1::int + 1 AS n, $1::text AS s, now() AS at`;
+      for (let i = 0; i < 20; i++) {
+        const [row] = (await runPrepared(fresh.dataSource, text, [i])).rows;
+        expect(row).toEqual({ n: i + 1, s: String(i), at: expect.any(Date) });
+      }
+      const rows = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => runPrepared(fresh.dataSource, text, [i])),
+      );
+      expect(rows.map((r) => r.rows[0])).toEqual(
+        Array.from({ length: 20 }, (_, i) => ({ n: i + 1, s: String(i), at: expect.any(Date) })),
+      );
+      expect(descriptions).toBeGreaterThan(0);
+      expect(descriptions).toBeLessThanOrEqual(freshPool.totalCount);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('a statement the server no longer holds is prepared again, and answers', async () => {
     await runPrepared(db.dataSource, HOT, [1]);
     // On the embedded database this drops it for every connection; on PostgreSQL for one.
