@@ -59,6 +59,8 @@ const LOCK_CLASS = 0x4c4f47; // "LOG"
 
 /** The name of the generated key in app_secrets, used when no SESSION_SECRET is configured. */
 const SECRET_NAME = 'login-failures-hmac';
+/** How many keyed hashes of ids the limiter keeps before it starts over (each ~200 bytes). */
+const HASHES_KEPT = 10_000;
 
 /**
  * Failed logins per (scope, key) in a sliding window, kept in the database so a restart forgets
@@ -79,6 +81,8 @@ const SECRET_NAME = 'login-failures-hmac';
  */
 export class LoginLimiter {
   private hmacKey: Promise<Buffer> | undefined;
+  /** Keyed hashes computed so far, by their input (see hmac). */
+  private readonly hashes = new Map<string, string>();
 
   constructor(
     private readonly ds: Db,
@@ -216,10 +220,22 @@ export class LoginLimiter {
       throw err;
     });
     const secret = await this.hmacKey;
-    return (scope, key) =>
-      createHmac('sha256', secret)
-        .update(`${scope}\n${String(key)}`)
-        .digest('hex');
+    return (scope, key) => {
+      const input = `${scope}\n${String(key)}`;
+      // Every shop key typed goes through the budget's keys and the user's Telegram id, so their
+      // hashes are kept (a bounded map, emptied when full) instead of computed on every attempt.
+      // Only those: a username typed may be a password, and is not kept as text, even in memory.
+      const kept = typeof key === 'number' || key === ALL;
+      let hash = kept ? this.hashes.get(input) : undefined;
+      if (hash === undefined) {
+        hash = createHmac('sha256', secret).update(input).digest('hex');
+        if (kept) {
+          if (this.hashes.size >= HASHES_KEPT) this.hashes.clear();
+          this.hashes.set(input, hash);
+        }
+      }
+      return hash;
+    };
   }
 
   /** The generated key: made by whichever process needs it first, then the same for every process. */

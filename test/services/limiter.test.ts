@@ -149,6 +149,21 @@ describe('LoginLimiter', () => {
     expect(await withSecret.keyHash('panel-user', 'Some Typed Text')).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('keeps the hashes of ids and the budget in memory, never a typed text', async () => {
+    const fresh = new LoginLimiter(ctx.db.dataSource, options, 'x'.repeat(32));
+    const first = await fresh.keyHash('bot', 7_000_000_001);
+    expect(await fresh.keyHash('bot', 7_000_000_001)).toBe(first);
+    await fresh.keyHash('shop-keys', 'all');
+    await fresh.keyHash('panel-user', 'Some Typed Password');
+    const kept = [...(fresh as unknown as { hashes: Map<string, string> }).hashes.keys()].join('\n');
+    expect(kept).toContain('7000000001');
+    expect(kept).not.toContain('Some Typed Password');
+    // Bounded: a flood of ids empties the map rather than growing it, and hashes stay right.
+    for (let id = 1; id <= 10_001; id++) await fresh.keyHash('bot', id);
+    expect((fresh as unknown as { hashes: Map<string, string> }).hashes.size).toBeLessThanOrEqual(10_000);
+    expect(await fresh.keyHash('bot', 7_000_000_001)).toBe(first);
+  });
+
   it('prune deletes only failures that left the window (the shop-key budget’s: an hour)', async () => {
     await failedAgo('bot', 'a', 11);
     await failedAgo('panel-ip', 'b', 60 * 24);
