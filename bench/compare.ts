@@ -30,6 +30,7 @@
  * failed (an answer never came) or a bot's database does not show every shop switched off.
  */
 import fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,19 @@ import { Child, cpuMsOf, memoryOf, resetPeak } from './ipc.js';
 import { journey, sellerInfo } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The node flags market-bot runs with in production, read from package.json's start:prod (`exec
+ * node <flags> dist/src/main.js`; `npm start` and the Docker entrypoint carry the same, which
+ * test/bench/node-flags.test.ts checks), so the benchmark runs it as it is deployed.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(here, '..', 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = pkg.scripts['start:prod']!.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((w) => w.startsWith('--'));
+}
 
 /** The targets of issue 14 part 3, market-bot against the minimal stateful bot. */
 export const TARGETS = { throughput: 0.8, p50: 1.5 };
@@ -178,7 +192,9 @@ async function runBot(bot: BotName, db: Db, opts: Options): Promise<BotResult> {
         BENCH_DATA_DIR: dataDir,
         BENCH_SELLERS: String(total),
       },
-      prof,
+      // Every bot with market-bot's production flags: the comparison is of the code, not of the
+      // runtime's settings (the minimal bot's CPU per update did not move with them).
+      [...prof, ...productionNodeFlags()],
     );
     await child.ready;
     await emulator.call('waitForPolling', 30_000);

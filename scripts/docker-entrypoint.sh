@@ -10,7 +10,8 @@ cd /app
 
 if [ "$#" -eq 0 ]; then
   node dist/src/cli/main.js migrate
-  exec node dist/src/main.js
+  # The flags are start:prod's (package.json): see README, "Performance".
+  exec node --max-semi-space-size=32 dist/src/main.js
 fi
 
 case "$1" in
