@@ -1,6 +1,7 @@
 import { Telegraf } from 'telegraf';
 import type { Update } from 'telegraf/types';
 import { guardTelegram } from './api-guard.js';
+import { sendJsonOverUndici } from './transport.js';
 import { ChatQueue } from './chat-queue.js';
 import { BotContext, type BotDeps } from './context.js';
 import { addShopFeature } from './features/add-shop.js';
@@ -56,6 +57,7 @@ export function createBot(deps: BotDeps, opts: { pollTimeoutSeconds?: number; co
     logger.info({ chat: chatId }, 'user blocked the bot');
     void services.users.setReachable(chatId, false).catch(() => undefined);
   };
+  if (config.botToken) sendJsonOverUndici(bot.telegram, config.telegramApiRoot, config.botToken);
   guardTelegram(bot.telegram, { logger, onBlocked });
   const router = buildRouter(FEATURES);
   const sessions = session(deps.sessions);
