@@ -52,12 +52,13 @@ describe('dependencies', () => {
     expect(pkg.dependencies.tsx).toBeUndefined();
     expect(pkg.devDependencies.tsx).toBeDefined();
     expect(copies('tsx').every((c) => c.dev)).toBe(true);
-    expect(pkg.scripts['start:prod']).toBe('exec node dist/src/main.js');
+    // (The flag is the app's young generation: test/bench/node-flags.test.ts.)
+    expect(pkg.scripts['start:prod']).toBe('exec node --max-semi-space-size=32 dist/src/main.js');
     for (const file of ['Dockerfile', 'scripts/docker-entrypoint.sh'])
       expect([file, /\btsx\b/.test(fs.readFileSync(file, 'utf8'))]).toEqual([file, false]);
   });
 
   test("npm start and start:prod run node itself in place of npm's shell: nothing between npm and the app", () => {
-    expect(pkg.scripts.start).toBe('exec node --import tsx src/main.ts');
+    expect(pkg.scripts.start).toBe('exec node --max-semi-space-size=32 --import tsx src/main.ts');
   });
 });
