@@ -155,11 +155,11 @@ const sameFields = (a: pg.FieldDef[], b: pg.FieldDef[]) =>
     ));
 
 /**
- * pg's Result, for a named statement: the server describes the result on every execution, and pg
- * builds its parsers and its row template (a null-prototype object, slow to copy) anew each time.
- * That was the driver's largest cost per update after the socket writes. Here they are built once
- * per statement and checked on each execution: the same text on another database (or after its
- * table changed) can describe other columns, and is then read with those.
+ * pg's Result, for a named statement: pg builds its parsers and its row template (a null-prototype
+ * object, slow to copy) anew for every execution. That was the driver's largest cost per update
+ * after the socket writes. Here they are built once per statement name and checked against the
+ * columns each execution is read with (ShapedQuery's, described once per connection): the same text
+ * on another database can describe other columns, and is then read with those.
  */
 class ShapedResult extends (pg.Result as unknown as new () => PgResult) {
   private shape: Shape | undefined;
