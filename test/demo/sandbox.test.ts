@@ -104,6 +104,9 @@ run('npm run demo, in a browser', () => {
     });
     await page.goto(`${base}/demo`, { waitUntil: 'domcontentloaded' });
     await page.waitForSelector('#persona option', { state: 'attached' });
+    // The page has become its first persona and listens for a change of persona only then: a choice
+    // made before that was lost (a CI run on a slow machine waited 30 s for it).
+    await page.waitForSelector('body[data-persona]', { state: 'attached' });
     return page;
   }
 
